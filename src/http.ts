@@ -1,0 +1,195 @@
+import type { Dispatcher } from 'undici'
+
+/** What a caller needs to say about one HTTP request. */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  url: URL
+  headers: Record<string, string>
+  body?: string
+  /**
+   * Whether sending the request twice has the same effect as sending it once.
+   * Only idempotent requests are ever retried: a second roll would destroy
+   * the key that the first one returned.
+   */
+  idempotent: boolean
+}
+
+export interface HttpResponse {
+  status: number
+  headers: Record<string, string>
+  text: string
+  /** How many attempts it took: a 404 on a retried DELETE means an earlier attempt deleted it. */
+  attempts: number
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first one included. */
+  attempts: number
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+export interface HttpOptions {
+  dispatcher: Dispatcher
+  timeoutMs: number
+  retry: RetryPolicy
+  sleep: (ms: number) => Promise<void>
+  /** Told before each retry, so the log explains a slow step. */
+  onRetry?: (info: {
+    method: string
+    url: URL
+    attempt: number
+    attempts: number
+    delayMs: number
+    reason: string
+  }) => void
+  /** Extra retryable answers beyond 429 and 5xx (GitHub's rate-limit 403s). */
+  isRetryable?: (response: HttpResponse) => boolean
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 30_000 }
+
+/**
+ * The request could not complete at the network level (refused, reset,
+ * timed out). `mayHaveReachedServer` is false only when the connection was
+ * never made, so callers can tell an ambiguous failure from a clean one.
+ */
+export class NetworkError extends Error {
+  readonly code: string
+  readonly mayHaveReachedServer: boolean
+  readonly attempts: number
+  constructor(message: string, code: string, mayHaveReachedServer: boolean, attempts: number) {
+    super(message)
+    this.name = 'NetworkError'
+    this.code = code
+    this.mayHaveReachedServer = mayHaveReachedServer
+    this.attempts = attempts
+  }
+}
+
+// Errors raised before any byte could reach the server.
+const connectFailureCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+])
+
+function errorCode(error: unknown): string {
+  let current: unknown = error
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    if (current.name === 'TimeoutError' || current.name === 'AbortError') return 'ETIMEDOUT'
+    current = (current as { cause?: unknown }).cause
+  }
+  return 'UNKNOWN'
+}
+
+function describeCode(code: string, timeoutMs: number): string {
+  switch (code) {
+    case 'ETIMEDOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return `no answer within ${timeoutMs / 1000} s`
+    case 'ECONNREFUSED':
+      return 'the connection was refused'
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'the connection was closed before an answer arrived'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the host name could not be resolved'
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'the connection could not be made in time'
+    default:
+      return `a network error (${code})`
+  }
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function retryAfterMs(headers: Record<string, string>, now = Date.now()): number | undefined {
+  const value = headers['retry-after']
+  if (value !== undefined) {
+    const seconds = Number(value)
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
+    const date = Date.parse(value)
+    if (!Number.isNaN(date)) return Math.max(0, date - now)
+  }
+  // GitHub's primary rate limit says when the window resets instead.
+  const reset = headers['x-ratelimit-reset']
+  if (reset !== undefined && headers['x-ratelimit-remaining'] === '0') {
+    const resetAt = Number(reset) * 1000
+    if (Number.isFinite(resetAt)) return Math.max(0, resetAt - now)
+  }
+  return undefined
+}
+
+function backoffMs(policy: RetryPolicy, retryNumber: number, response?: HttpResponse): number {
+  const hinted = response ? retryAfterMs(response.headers) : undefined
+  if (hinted !== undefined) return Math.min(hinted, policy.maxDelayMs)
+  const exponential = policy.baseDelayMs * 2 ** (retryNumber - 1)
+  // Full jitter keeps parallel writers from retrying in lockstep.
+  return Math.min(policy.maxDelayMs, Math.round(exponential / 2 + (Math.random() * exponential) / 2))
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return headers
+}
+
+async function sendOnce(request: HttpRequest, options: HttpOptions, attempt: number): Promise<HttpResponse> {
+  const { statusCode, headers, body } = await options.dispatcher.request({
+    origin: request.url.origin,
+    path: request.url.pathname + request.url.search,
+    method: request.method,
+    headers: request.headers,
+    body: request.body ?? null,
+    signal: AbortSignal.timeout(options.timeoutMs),
+  })
+  return { status: statusCode, headers: flattenHeaders(headers), text: await body.text(), attempts: attempt }
+}
+
+function isRetryableStatus(response: HttpResponse, options: HttpOptions): boolean {
+  return response.status === 429 || response.status >= 500 || (options.isRetryable?.(response) ?? false)
+}
+
+/**
+ * Sends a request, retrying idempotent ones on 429, 5xx and network errors
+ * with backoff that honours Retry-After. Any HTTP answer is returned, success
+ * or not: callers turn statuses into errors that name what they were doing.
+ * Request headers never appear in what this throws.
+ */
+export async function send(request: HttpRequest, options: HttpOptions): Promise<HttpResponse> {
+  const attempts = request.idempotent ? Math.max(1, options.retry.attempts) : 1
+  for (let attempt = 1; ; attempt++) {
+    let response: HttpResponse | undefined
+    let failure: NetworkError | undefined
+    try {
+      response = await sendOnce(request, options, attempt)
+    } catch (error) {
+      const code = errorCode(error)
+      failure = new NetworkError(describeCode(code, options.timeoutMs), code, !connectFailureCodes.has(code), attempt)
+    }
+    const retryable = failure !== undefined || (response !== undefined && isRetryableStatus(response, options))
+    if (!retryable || attempt >= attempts) {
+      if (failure) throw failure
+      return response as HttpResponse
+    }
+    const delayMs = backoffMs(options.retry, attempt, response)
+    const reason = failure ? failure.message : `HTTP ${response?.status}`
+    options.onRetry?.({ method: request.method, url: request.url, attempt, attempts, delayMs, reason })
+    await options.sleep(delayMs)
+  }
+}

@@ -1,0 +1,130 @@
+import type * as coreModule from '@actions/core'
+import type { Dispatcher } from 'undici'
+import { defaultRetryPolicy, type HttpOptions } from './http.ts'
+import { InputError, inputNames, parsePlan, type Plan, type RawInputs } from './inputs.ts'
+import { maskFragments } from './mask.ts'
+import { Executor, type Outcome } from './execute.ts'
+import { SuprSendClient } from './suprsend/client.ts'
+import { renderSummary } from './summary.ts'
+import type { GitHubRequester } from './github/destinations.ts'
+
+/** The parts of @actions/core the action uses; tests pass the real module. */
+export type Core = Pick<
+  typeof coreModule,
+  'getInput' | 'setOutput' | 'setSecret' | 'setFailed' | 'info' | 'warning' | 'summary'
+>
+
+export interface Collaborators {
+  core: Core
+  /** undici dispatcher for every request: a proxy-aware agent in production, a MockAgent in tests. */
+  dispatcher: Dispatcher
+  env: Record<string, string | undefined>
+  sleep?: (ms: number) => Promise<void>
+  /** Builds the GitHub client; loaded lazily so operations that store nothing never load it. */
+  openGitHub?: (token: string, http: HttpOptions) => Promise<GitHubRequester>
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+async function defaultOpenGitHub(
+  token: string,
+  http: HttpOptions,
+  env: Collaborators['env'],
+): Promise<GitHubRequester> {
+  const { createGitHubClient } = await import('./github/client.ts')
+  return createGitHubClient({ token, baseUrl: env['GITHUB_API_URL'] || 'https://api.github.com', http })
+}
+
+function maskSecret(core: Core, secret: string): void {
+  for (const fragment of maskFragments(secret)) core.setSecret(fragment)
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim()
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`
+}
+
+function setOutputs(core: Core, outcome: Outcome): void {
+  for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value)
+}
+
+async function writeSummary(core: Core, env: Collaborators['env'], markdown: string): Promise<void> {
+  if (!env['GITHUB_STEP_SUMMARY']) return
+  try {
+    await core.summary.addRaw(markdown).write()
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * The action: inputs in, outputs and summary out. This is the only module
+ * that talks to @actions/core.
+ */
+export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: Collaborators): Promise<void> {
+  const raw: RawInputs = {}
+  for (const name of inputNames) raw[name] = core.getInput(name)
+  // Tokens are masked before anything, valid or not, can be printed.
+  for (const token of [raw['service-token'], raw['github-token']]) if (token) maskSecret(core, token)
+
+  let plan: Plan
+  try {
+    plan = parsePlan(raw, { GITHUB_REPOSITORY: env['GITHUB_REPOSITORY'] })
+  } catch (error) {
+    if (error instanceof InputError) {
+      core.setFailed(error.message)
+      return
+    }
+    throw error
+  }
+
+  const http: HttpOptions = {
+    dispatcher,
+    timeoutMs: plan.timeoutMs,
+    retry: defaultRetryPolicy,
+    sleep,
+    onRetry: ({ method, url, attempt, attempts, delayMs, reason }) =>
+      core.info(
+        `${method} ${url.host}${url.pathname} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts})`,
+      ),
+  }
+  const client = new SuprSendClient({
+    apiUrl: plan.apiUrl,
+    serviceToken: plan.serviceToken,
+    workspace: plan.workspace,
+    http,
+  })
+  const executor = new Executor(plan, client, {
+    info: (message) => core.info(message),
+    onSecret: (outputs, secrets) => {
+      for (const secret of secrets) maskSecret(core, secret)
+      for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+    },
+    openGitHub: (token) => (openGitHub ? openGitHub(token, http) : defaultOpenGitHub(token, http, env)),
+  })
+
+  let error: string | undefined
+  try {
+    await executor.run()
+  } catch (thrown) {
+    error = thrown instanceof Error ? thrown.message : String(thrown)
+  }
+  const outcome = executor.outcome
+  error ??= outcome.failure
+  setOutputs(core, outcome)
+  const failure = error ? sentence(`${plan.operation} in workspace '${plan.workspace}' failed: ${error}`) : undefined
+  await writeSummary(
+    core,
+    env,
+    renderSummary(
+      {
+        operation: plan.operation,
+        workspace: plan.workspace,
+        dryRun: plan.dryRun,
+        ...(failure ? { error: failure } : {}),
+      },
+      outcome,
+    ),
+  )
+  if (failure) core.setFailed(failure)
+}
