@@ -312,7 +312,8 @@ function parseStore(raw: RawInputs, operation: Operation, env: Environment): Sto
   const secretName = raw['secret-name']
   const variableName = raw['variable-name']
   const stores = rules[operation].stores
-  if (secretName && variableName) {
+  // With an operation that stores nothing, the clearer error is that storage does not apply at all.
+  if (secretName && variableName && stores !== 'nothing') {
     throw new InputError(
       `Inputs 'secret-name' and 'variable-name' were both given; operation '${operation}' stores into ${stores === 'public-key' ? "'variable-name'" : "'secret-name'"} only.`,
     )
@@ -441,8 +442,10 @@ export function parsePlan(raw: RawInputs, env: Environment = {}): Plan {
   }
   const operationText = raw.operation as string
   if (!(operations as readonly string[]).includes(operationText)) {
+    // Echo only what looks like a misspelt operation name, never a value that might be a pasted secret.
+    const got = /^[A-Za-z]+(?:-[A-Za-z]+)*$/.test(operationText) && operationText.length <= 40
     throw new InputError(
-      `Input 'operation' is '${operationText.slice(0, 40)}'; expected one of: ${operations.join(', ')}.`,
+      `Input 'operation' ${got ? `is '${operationText}'` : 'is not an operation name'}; expected one of: ${operations.join(', ')}.`,
     )
   }
   const operation = operationText as Operation
