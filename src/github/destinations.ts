@@ -151,7 +151,7 @@ async function prepareOne(
   const target = targetOf(destination)
   const { route, params } = basePath(destination, store.type)
   const prepared: PreparedDestination = { destination, target, exists: false }
-  let doing = `checking ${store.type} ${store.name} in ${target}`
+  const doing = `checking ${store.type} ${store.name} in ${target}`
   try {
     const lookups: Promise<unknown>[] = [
       github
@@ -177,8 +177,18 @@ async function prepareOne(
       lookups.push(
         mapBounded(destination.selectedRepositories, readConcurrency, async (fullName) => {
           const [owner, repo] = fullName.split('/')
-          doing = `looking up repository ${fullName}`
-          const { data } = await github.request('GET /repos/{owner}/{repo}', { owner, repo })
+          // Its own words: a shared `doing` would also relabel the secret check running alongside.
+          const { data } = await github
+            .request('GET /repos/{owner}/{repo}', { owner, repo })
+            .catch((error: unknown) => {
+              const failure = failureOf(error)
+              const looking = `looking up repository ${fullName}`
+              throw new Error(
+                failure.status === 404
+                  ? `GitHub answered 404 "${failure.message}" while ${looking}: it does not exist or the token cannot see it`
+                  : explain(failure, destination, store.type, looking),
+              )
+            })
           const id = (data as { id?: unknown }).id
           if (typeof id !== 'number') throw new Error(`GitHub returned no id for repository ${fullName}`)
           return id
