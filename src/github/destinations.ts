@@ -58,7 +58,8 @@ export function permissionNeeded(destination: Destination, type: StorePlan['type
     case 'repository':
       return `repository permission '${noun}: Read and write' (fine-grained PAT or GitHub App) or the 'repo' scope (classic PAT)`
     case 'environment':
-      return `repository permission 'Environments: Read and write' (fine-grained PAT or GitHub App) or the 'repo' scope (classic PAT)`
+      // GitHub asks for both on environment secrets and variables.
+      return `repository permissions '${noun}: Read and write' and 'Environments: Read and write' (fine-grained PAT or GitHub App) or the 'repo' scope (classic PAT)`
     case 'organization':
       return `organization permission '${noun}: Read and write' (fine-grained PAT or GitHub App) or the 'admin:org' scope (classic PAT)`
   }
