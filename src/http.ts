@@ -1,4 +1,28 @@
-import type { Dispatcher } from 'undici'
+/** One request as a transport sends it: the shape of undici's `Dispatcher.request` options. */
+export interface TransportRequest {
+  origin: string
+  path: string
+  method: string
+  headers: Record<string, string>
+  body: string | null
+  signal: AbortSignal
+}
+
+export interface TransportResponse {
+  statusCode: number
+  headers: Record<string, string | string[] | undefined>
+  body: { text(): Promise<string> }
+}
+
+/**
+ * Anything that sends a request and answers with status, headers and body:
+ * an undici Dispatcher (MockAgent in tests, EnvHttpProxyAgent behind a
+ * proxy) or the node:http transport in src/transport.ts.
+ */
+export interface Transport {
+  request(options: TransportRequest): Promise<TransportResponse>
+  close?(): Promise<void>
+}
 
 /** What a caller needs to say about one HTTP request. */
 export interface HttpRequest {
@@ -30,7 +54,7 @@ export interface RetryPolicy {
 }
 
 export interface HttpOptions {
-  dispatcher: Dispatcher
+  dispatcher: Transport
   timeoutMs: number
   retry: RetryPolicy
   sleep: (ms: number) => Promise<void>

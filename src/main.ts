@@ -1,6 +1,4 @@
-import type * as coreModule from '@actions/core'
-import type { Dispatcher } from 'undici'
-import { defaultRetryPolicy, type HttpOptions } from './http.ts'
+import { defaultRetryPolicy, type HttpOptions, type Transport } from './http.ts'
 import { InputError, inputNames, parsePlan, type Plan, type RawInputs } from './inputs.ts'
 import { maskFragments } from './mask.ts'
 import { Executor, type Outcome } from './execute.ts'
@@ -8,16 +6,14 @@ import { SuprSendClient } from './suprsend/client.ts'
 import { renderSummary } from './summary.ts'
 import type { GitHubRequester } from './github/destinations.ts'
 
-/** The parts of @actions/core the action uses; tests pass the real module. */
-export type Core = Pick<
-  typeof coreModule,
-  'getInput' | 'setOutput' | 'setSecret' | 'setFailed' | 'info' | 'warning' | 'summary'
->
+import type { Core } from './runner.ts'
+
+export type { Core }
 
 export interface Collaborators {
   core: Core
-  /** undici dispatcher for every request: a proxy-aware agent in production, a MockAgent in tests. */
-  dispatcher: Dispatcher
+  /** Sends every request: node:http or undici's proxy agent in production, undici's MockAgent in tests. */
+  dispatcher: Transport
   env: Record<string, string | undefined>
   sleep?: (ms: number) => Promise<void>
   /** Builds the GitHub client; loaded lazily so operations that store nothing never load it. */
@@ -59,7 +55,7 @@ async function writeSummary(core: Core, env: Collaborators['env'], markdown: str
 
 /**
  * The action: inputs in, outputs and summary out. This is the only module
- * that talks to @actions/core.
+ * that talks to the runner (through `core`).
  */
 export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: Collaborators): Promise<void> {
   const raw: RawInputs = {}

@@ -1,4 +1,4 @@
-import { getOctokit } from '@actions/github'
+import { Octokit } from '@octokit/core'
 import { send, type HttpOptions, type HttpResponse } from '../http.ts'
 import type { GitHubRequester } from './destinations.ts'
 
@@ -54,8 +54,14 @@ export interface GitHubClientOptions {
   http: HttpOptions
 }
 
+/**
+ * Octokit's core (the client @actions/github wraps) without the 1,000-route
+ * method table and pagination plugins, which this action never uses and
+ * which would add to every rotation's start-up.
+ */
 export function createGitHubClient(options: GitHubClientOptions): GitHubRequester {
-  const octokit = getOctokit(options.token, {
+  const octokit = new Octokit({
+    auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'suprsend-workspace-keys-action',
     request: { fetch: fetchThrough(options.http) },

@@ -1,9 +1,9 @@
-import * as core from '@actions/core'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MockAgent } from 'undici'
 import { main, type Collaborators } from '../../src/main.ts'
+import { runner } from '../../src/runner.ts'
 
 export const apiUrl = 'https://management-api.suprsend.com'
 export const githubUrl = 'https://api.github.com'
@@ -57,7 +57,8 @@ function parseOutputFile(text: string): { outputs: Record<string, string>; order
 /**
  * Runs main() the way the runner would run the action: inputs from
  * INPUT_* variables, outputs to a GITHUB_OUTPUT file, the summary to
- * GITHUB_STEP_SUMMARY, with the real @actions/core writing to stdout.
+ * GITHUB_STEP_SUMMARY, with the action's own runner module writing to stdout
+ * (test/runner.test.ts proves it writes what @actions/core writes).
  */
 export async function runMain(
   inputs: Record<string, string>,
@@ -77,7 +78,8 @@ export async function runMain(
     ...options.env,
   }
   for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
-  for (const [name, value] of Object.entries(inputs)) process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(inputs))
+    process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   Object.assign(process.env, env)
 
   let stdout = ''
@@ -90,7 +92,7 @@ export async function runMain(
   options.agent.clearCallHistory()
   try {
     await main({
-      core,
+      core: runner,
       dispatcher: options.agent,
       env,
       sleep: async (ms) => {

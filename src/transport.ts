@@ -1,0 +1,77 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { Transport, TransportRequest, TransportResponse } from './http.ts'
+
+/** A larger answer than this is not a key API's answer (a proxy's runaway page, say): stop reading. */
+const maxBodyBytes = 10 * 1024 * 1024
+
+function readBody(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBodyBytes) {
+        response.destroy(
+          Object.assign(new Error(`the answer was larger than ${maxBodyBytes} bytes`), { code: 'ERESPONSETOOLARGE' }),
+        )
+        return
+      }
+      chunks.push(chunk)
+    })
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    response.on('error', reject)
+    response.on('aborted', () => reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })))
+  })
+}
+
+/**
+ * Sends requests with node:http and node:https, keeping connections alive
+ * between the few requests a run makes. It has the shape of undici's
+ * `Dispatcher.request`, so tests drive the same code with undici's
+ * MockAgent, and a configured proxy swaps in undici's EnvHttpProxyAgent.
+ */
+export class NodeTransport implements Transport {
+  readonly #http = new HttpAgent({ keepAlive: true })
+  readonly #https = new HttpsAgent({ keepAlive: true })
+
+  request(options: TransportRequest): Promise<TransportResponse> {
+    const url = new URL(options.path, options.origin)
+    const secure = url.protocol === 'https:'
+    const send = secure ? httpsRequest : httpRequest
+    const headers: Record<string, string> = { ...options.headers }
+    if (options.body !== null) headers['content-length'] = String(Buffer.byteLength(options.body))
+    return new Promise((resolve, reject) => {
+      const request = send(
+        url,
+        { method: options.method, headers, agent: secure ? this.#https : this.#http, signal: options.signal },
+        (response) => {
+          // Start reading at once so the socket is never left paused while the caller awaits.
+          const text = readBody(response)
+          text.catch(() => {})
+          resolve({ statusCode: response.statusCode ?? 0, headers: response.headers, body: { text: () => text } })
+        },
+      )
+      request.on('error', reject)
+      request.end(options.body ?? undefined)
+    })
+  }
+
+  async close(): Promise<void> {
+    this.#http.destroy()
+    this.#https.destroy()
+  }
+}
+
+const proxyVariables = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
+
+/**
+ * The transport for a run: node:http when no proxy is set, and undici's
+ * EnvHttpProxyAgent (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) when one is. undici
+ * is loaded only then, which keeps it off the start-up path of every other run.
+ */
+export async function createTransport(env: Record<string, string | undefined>): Promise<Transport> {
+  if (!proxyVariables.some((name) => env[name])) return new NodeTransport()
+  const { EnvHttpProxyAgent } = await import('undici')
+  return new EnvHttpProxyAgent()
+}
