@@ -110,7 +110,8 @@ function errorCode(error: unknown): string {
   let current: unknown = error
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
     const code = (current as { code?: unknown }).code
-    if (typeof code === 'string') return code
+    // node:http rejects an aborted request with code 'ABORT_ERR'; the only abort here is the timeout.
+    if (typeof code === 'string' && code !== 'ABORT_ERR') return code
     if (current.name === 'TimeoutError' || current.name === 'AbortError') return 'ETIMEDOUT'
     current = (current as { cause?: unknown }).cause
   }
