@@ -528,6 +528,18 @@ describe('dist/index.js against the sandbox', () => {
       expect(message).toContain(`if '${old.uid}' is now 'rolled'`)
       expect(ss.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
     })
+
+    it('never retries a roll that timed out, and says it timed out', async () => {
+      const old = ss.seedSigningKey(ws)
+      // The sandbox answers after 3 s; the action gives up after request-timeout (1 s).
+      ss.inject({ method: 'POST', delayMs: 3000 })
+      const message = failure(await act({ operation: 'rotate-signing-key', 'request-timeout': '1' }))
+      expect(message).toContain(
+        `may have reached SuprSend while rolling signing key '${old.uid}', but no answer within 1 s`,
+      )
+      expect(message).toContain('it was not retried')
+      expect(ss.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+    })
   })
 
   describe('errors', { timeout: 30_000 }, () => {
