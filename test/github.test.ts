@@ -185,9 +185,9 @@ describe('storing a signing key in secrets', () => {
     expect(order.indexOf(`PUT ${repoSecrets}/${secretName}`)).toBeGreaterThan(roll)
     // The write reuses the public key fetched in preflight.
     expect(order.filter((entry) => entry === `GET ${repoSecrets}/public-key`)).toHaveLength(1)
-    // Octokit from @actions/github sends the token and a JSON body.
+    // The GitHub client sends the token and a JSON body.
     const put = result.calls.find((call) => call.method === 'PUT')
-    expect(put?.headers['authorization']).toBe(`token ${githubToken}`)
+    expect(put?.headers['authorization']).toBe(`Bearer ${githubToken}`)
     expect(put?.headers['content-type']).toMatch(/^application\/json/)
     expect(result.stdout).toContain(`Stored secret ${secretName} in repository acme/app (created)`)
     expect(result.summary).toContain('### Stored in GitHub')

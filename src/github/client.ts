@@ -1,6 +1,5 @@
-import { Octokit } from '@octokit/core'
 import { send, type HttpOptions, type HttpResponse } from '../http.ts'
-import type { GitHubRequester } from './destinations.ts'
+import { GitHubRequestError, type GitHubRequester } from './destinations.ts'
 
 /** GitHub's secondary and primary rate limits can answer 403 instead of 429. */
 export function isRateLimited(response: HttpResponse): boolean {
@@ -12,41 +11,6 @@ export function isRateLimited(response: HttpResponse): boolean {
   )
 }
 
-interface FetchInit {
-  method?: string
-  headers?: Record<string, string>
-  body?: string
-}
-
-/**
- * A fetch for Octokit that goes through the action's own HTTP layer, so
- * GitHub calls share one undici stack, its proxy settings, timeouts and
- * retry policy with the SuprSend calls. Every GitHub request the action
- * makes is safe to repeat: GETs, secret PUTs, variable PATCHes, and variable
- * POSTs whose repeat answers 409 and is then turned into a PATCH.
- */
-function fetchThrough(http: HttpOptions) {
-  return async (url: string, init: FetchInit = {}) => {
-    const response = await send(
-      {
-        method: (init.method ?? 'GET').toUpperCase() as 'GET',
-        url: new URL(url),
-        headers: init.headers ?? {},
-        ...(init.body === undefined ? {} : { body: init.body }),
-        idempotent: true,
-      },
-      { ...http, isRetryable: isRateLimited },
-    )
-    return {
-      status: response.status,
-      url,
-      headers: new Map(Object.entries(response.headers)),
-      text: async () => response.text,
-      arrayBuffer: async () => new TextEncoder().encode(response.text).buffer,
-    }
-  }
-}
-
 export interface GitHubClientOptions {
   token: string
   /** GITHUB_API_URL: GHES and data-residency hosts. */
@@ -54,19 +18,64 @@ export interface GitHubClientOptions {
   http: HttpOptions
 }
 
+const methods = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+
 /**
- * Octokit's core (the client @actions/github wraps) without the 1,000-route
- * method table and pagination plugins, which this action never uses and
- * which would add to every rotation's start-up.
+ * The handful of REST routes the action calls (public keys, secrets,
+ * variables, repository ids), sent through the action's own HTTP layer so
+ * GitHub and SuprSend share one transport, its proxy settings, timeouts
+ * and retry policy. Routes are written as in GitHub's docs
+ * (`PUT /repos/{owner}/{repo}/actions/secrets/{name}`); each `{param}` is
+ * URL-encoded into the path and the other parameters form the JSON body.
+ *
+ * Every request here is safe to repeat, so all are retried on 429, 5xx and
+ * rate-limit 403s: GETs, secret PUTs, variable PATCHes, and variable POSTs,
+ * whose repeat answers 409 and is then turned into a PATCH.
  */
 export function createGitHubClient(options: GitHubClientOptions): GitHubRequester {
-  const octokit = new Octokit({
-    auth: options.token,
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    userAgent: 'suprsend-workspace-keys-action',
-    request: { fetch: fetchThrough(options.http) },
-    // Octokit would otherwise print deprecation notices and debug lines itself.
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-  })
-  return { request: (route, params) => octokit.request(route, params) }
+  const base = options.baseUrl.replace(/\/+$/, '')
+  const headers = {
+    accept: 'application/vnd.github+json',
+    authorization: `Bearer ${options.token}`,
+    'user-agent': 'suprsend-workspace-keys-action',
+    'x-github-api-version': '2022-11-28',
+  }
+  return {
+    async request(route, params = {}) {
+      const [method = '', template = ''] = route.split(' ')
+      if (!methods.has(method)) throw new Error(`Unknown route '${route}'`)
+      const body: Record<string, unknown> = { ...params }
+      const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+        const value = body[name]
+        delete body[name]
+        if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`Route '${route}' needs '${name}'`)
+        return encodeURIComponent(String(value))
+      })
+      const hasBody = method !== 'GET' && method !== 'DELETE'
+      const response = await send(
+        {
+          method: method as 'GET',
+          url: new URL(base + path),
+          headers: hasBody ? { ...headers, 'content-type': 'application/json' } : headers,
+          ...(hasBody ? { body: JSON.stringify(body) } : {}),
+          idempotent: true,
+        },
+        { ...options.http, isRetryable: isRateLimited },
+      )
+      let data: unknown = undefined
+      if (response.text !== '') {
+        try {
+          data = JSON.parse(response.text)
+        } catch {
+          data = response.text
+        }
+      }
+      if (response.status >= 200 && response.status < 300) return { status: response.status, data }
+      const message =
+        data !== null && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string'
+          ? (data as { message: string }).message
+          : `HTTP ${response.status}`
+      throw new GitHubRequestError(response.status, message)
+    },
+  }
 }

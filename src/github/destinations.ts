@@ -87,25 +87,29 @@ function basePath(
   }
 }
 
+/** GitHub answered with an error status; `message` is GitHub's own `message` field. */
+export class GitHubRequestError extends Error {
+  readonly status: number
+  constructor(status: number, message: string) {
+    super(message)
+    this.name = 'GitHubRequestError'
+    this.status = status
+  }
+}
+
+/** A failure whose message already says what was being done and why it failed. */
+class ExplainedError extends Error {}
+
 interface GitHubFailure {
+  /** 0 when no HTTP answer came (a network error) or the answer was unusable. */
   status: number
   message: string
 }
 
-/** Octokit's errors carry the request (with its authorization header, redacted); only status and GitHub's message are used. */
 function failureOf(error: unknown): GitHubFailure {
-  if (error instanceof Error) {
-    const status = (error as { status?: unknown }).status
-    const data = (error as { response?: { data?: unknown } }).response?.data
-    const message =
-      data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string'
-        ? (data as { message: string }).message
-        : undefined
-    const cause = (error as { cause?: unknown }).cause
-    if (cause instanceof NetworkError) return { status: 0, message: cause.message }
-    if (typeof status === 'number' && status > 0) return { status, message: message ?? 'no message' }
-  }
-  return { status: 0, message: 'an unexpected error' }
+  if (error instanceof GitHubRequestError) return { status: error.status, message: error.message }
+  if (error instanceof NetworkError) return { status: 0, message: error.message }
+  return { status: 0, message: error instanceof Error ? error.message : 'an unexpected error' }
 }
 
 function explain(failure: GitHubFailure, destination: Destination, type: StorePlan['type'], doing: string): string {
@@ -116,6 +120,9 @@ function explain(failure: GitHubFailure, destination: Destination, type: StorePl
     case 401:
       return `${said} while ${doing}: input 'github-token' was rejected (expired or revoked?)`
     case 403:
+      if (/rate limit/i.test(failure.message)) {
+        return `${said} while ${doing}: GitHub's rate limit still held after retries; run again later or lower 'write-concurrency'`
+      }
       return `${said} while ${doing}: the token lacks the ${permissionNeeded(destination, type)}`
     case 404:
       return `${said} while ${doing}: the ${destination.kind === 'environment' ? 'repository or environment' : destination.kind} does not exist or the token cannot see it (it needs the ${permissionNeeded(destination, type)})`
@@ -169,7 +176,8 @@ async function prepareOne(
       lookups.push(
         github.request(`GET ${route}/public-key`, params).then(({ data }) => {
           const { key_id: keyId, key } = data as { key_id?: unknown; key?: unknown }
-          if (typeof keyId !== 'string' || typeof key !== 'string') throw new Error('GitHub returned no public key')
+          if (typeof keyId !== 'string' || typeof key !== 'string')
+            throw new ExplainedError(`GitHub returned no public key for ${target}`)
           prepared.publicKey = { keyId, key }
         }),
       )
@@ -184,14 +192,14 @@ async function prepareOne(
             .catch((error: unknown) => {
               const failure = failureOf(error)
               const looking = `looking up repository ${fullName}`
-              throw new Error(
+              throw new ExplainedError(
                 failure.status === 404
                   ? `GitHub answered 404 "${failure.message}" while ${looking}: it does not exist or the token cannot see it`
                   : explain(failure, destination, store.type, looking),
               )
             })
           const id = (data as { id?: unknown }).id
-          if (typeof id !== 'number') throw new Error(`GitHub returned no id for repository ${fullName}`)
+          if (typeof id !== 'number') throw new ExplainedError(`GitHub returned no id for repository ${fullName}`)
           return id
         }).then((ids) => {
           prepared.selectedRepositoryIds = ids
@@ -201,11 +209,8 @@ async function prepareOne(
     await Promise.all(lookups)
     return { ok: true, value: prepared }
   } catch (error) {
-    const failure = failureOf(error)
     const reason =
-      failure.status === 0 && error instanceof Error && !(error as { cause?: unknown }).cause
-        ? error.message
-        : explain(failure, destination, store.type, doing)
+      error instanceof ExplainedError ? error.message : explain(failureOf(error), destination, store.type, doing)
     return { ok: false, target, reason }
   }
 }
