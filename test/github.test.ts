@@ -1,13 +1,12 @@
 /**
- * Storing new keys in GitHub (issue 3), end to end through main(): the real
- * @actions/core, the default Octokit client from @actions/github, and a fake
- * SuprSend and GitHub at the dispatcher level (undici MockAgent). Stored
+ * Storing new keys in GitHub (issue 3), end to end through main(): the
+ * action's runner module and default GitHub client, and a fake SuprSend and
+ * GitHub at the dispatcher level (undici MockAgent). Stored
  * secrets are opened with real libsodium to prove what was written.
  */
-import * as core from '@actions/core'
 import { generateKeyPairSync } from 'node:crypto'
 import type { MockAgent } from 'undici'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mapBounded } from '../src/github/destinations.ts'
 import { apiUrl, githubToken, githubUrl, mockAgent, runMain, serviceToken, type RunResult } from './support/harness.ts'
 import {
@@ -39,12 +38,6 @@ function newPem(): string {
 function bodyLines(pem: string): string[] {
   return pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----'))
 }
-
-// @actions/core caches the job-summary path on first use, so without this every run after the first
-// would append to the first run's (deleted) summary file and `result.summary` would stay empty.
-beforeEach(() => {
-  ;(core.summary as unknown as { _filePath?: string })._filePath = undefined
-})
 
 // ---- SuprSend side -------------------------------------------------------
 

@@ -6,7 +6,6 @@
 //
 //   npm run local                              inputs from .env
 //   npm run local -- --dotenv staging.env     inputs from another file
-//   npm run local -- --save-outputs out.json   also keep the outputs, secret ones included, in out.json
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -45,22 +44,20 @@ const returnsSecret = new Set([
   'rotate-api-key',
 ])
 
-const usage = `Usage: npm run local [-- --dotenv <file>] [-- --save-outputs <file>]
+const usage = `Usage: npm run local [-- --dotenv <file>]
 
 Runs the action from src/ with inputs from a .env file (default: .env in the repository root).
 Keys may be written as the input name (service-token), in upper case with underscores
 (SERVICE_TOKEN) or as the runner's variable (INPUT_SERVICE_TOKEN or INPUT_SERVICE-TOKEN).
 Also accepted: ${[...passThrough].join(', ')}. See .env.example.
 
---save-outputs <file>  write every output, secret ones in plain text, to this new file (mode 600).
-                       Needed to create or roll a key without storing it in GitHub, or the key
-                       would be lost when the run ends.`
+An operation that creates or rolls a key must store it in GitHub (SECRET_NAME): the key is shown
+only once and this tool never writes it to disk.`
 
 class UsageError extends Error {}
 
 interface Options {
   dotenv: string
-  saveOutputs?: string
 }
 
 function parseArgs(args: string[]): Options | undefined {
@@ -75,7 +72,6 @@ function parseArgs(args: string[]): Options | undefined {
     }
     if (flag === '--help' || flag === '-h') return undefined
     else if (flag === '--dotenv') options.dotenv = resolve(value())
-    else if (flag === '--save-outputs') options.saveOutputs = resolve(value())
     else throw new UsageError(`Unknown argument '${arg}'.`)
   }
   return options
@@ -138,14 +134,11 @@ async function run(options: Options): Promise<number> {
 
   const operation = inputs.operation ?? ''
   const dryRun = /^true$/i.test(inputs['dry-run'] ?? '')
-  if (returnsSecret.has(operation) && !dryRun && !inputs['secret-name'] && options.saveOutputs === undefined) {
+  if (returnsSecret.has(operation) && !dryRun && !inputs['secret-name']) {
     throw new UsageError(
       `Operation '${operation}' returns a secret that SuprSend shows only once, and this run would print it masked and then delete it. ` +
-        `Set SECRET_NAME (and GITHUB_TOKEN) to store it in GitHub, pass --save-outputs <file> to keep it, or set DRY_RUN=true.`,
+        `Set SECRET_NAME (and GITHUB_TOKEN) to store it in GitHub, or set DRY_RUN=true.`,
     )
-  }
-  if (options.saveOutputs !== undefined && existsSync(options.saveOutputs)) {
-    throw new UsageError(`${options.saveOutputs} already exists; --save-outputs writes a new file only.`)
   }
 
   const tempDir = await mkdtemp(join(tmpdir(), 'suprsend-keys-local-'))
@@ -217,12 +210,6 @@ async function run(options: Options): Promise<number> {
     console.log('\n--- job summary ---')
     process.stdout.write(summary.trim() === '' ? '(empty)\n' : hide(summary))
 
-    if (options.saveOutputs !== undefined) {
-      await writeFile(options.saveOutputs, `${JSON.stringify(outputs, null, 2)}\n`, { mode: 0o600, flag: 'wx' })
-      console.log(
-        `\nSaved every output, secret ones in plain text, to ${options.saveOutputs}. Store the key, then delete the file.`,
-      )
-    }
     console.log(`\nThe action exited with code ${exitCode}.`)
     return exitCode
   } finally {

@@ -2,7 +2,7 @@ import type { Destination, StorePlan } from '../inputs.ts'
 import { NetworkError } from '../http.ts'
 import { sealedBox } from './sealed-box.ts'
 
-/** The slice of Octokit this module uses, so tests and callers see one small surface. */
+/** Sends one REST route, written as in GitHub's docs (`GET /repos/{owner}/{repo}`), with its parameters. */
 export interface GitHubRequester {
   request(route: string, params?: Record<string, unknown>): Promise<{ status: number; data: unknown }>
 }
@@ -78,7 +78,7 @@ function basePath(
       }
     case 'environment':
       return {
-        // Octokit URL-encodes each parameter, so an environment name with spaces or slashes stays one path segment.
+        // Each {param} is URL-encoded, so an environment name with spaces or slashes stays one path segment.
         route: `/repos/{owner}/{repo}/environments/{environment_name}/${collection}`,
         params: { owner: destination.owner, repo: destination.repo, environment_name: destination.environment },
       }
