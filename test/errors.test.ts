@@ -4,10 +4,9 @@
  * and SuprSend's own words, and never the service token or a request header.
  */
 import { describe, expect, it } from 'vitest'
-import { mockAgent, type RunResult } from './support/harness.ts'
+import { type RunResult } from './support/harness.ts'
 import {
   apiKeyPath,
-  apiUrl,
   errorBody,
   expectNoFragment,
   inputs,
@@ -20,12 +19,8 @@ import {
   signingKeyWithSecret,
   signingPath,
   workspace,
+  suprsend,
 } from './support/suprsend-fixtures.ts'
-
-function suprsend() {
-  const agent = mockAgent()
-  return { agent, pool: agent.get(apiUrl) }
-}
 
 function networkError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code })

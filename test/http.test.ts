@@ -24,12 +24,8 @@ import {
   signingKeyWithSecret,
   signingPath,
   workspace,
+  suprsend,
 } from './support/suprsend-fixtures.ts'
-
-function suprsend() {
-  const agent = mockAgent()
-  return { agent, pool: agent.get(apiUrl) }
-}
 
 const unavailable = errorBody(503, 'service_unavailable', 'ServiceUnavailable', 'try again later')
 

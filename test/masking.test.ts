@@ -6,11 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { maskFragments, minimumMaskLength } from '../src/mask.ts'
-import { mockAgent } from './support/harness.ts'
 import {
   apiKeyPath,
   apiKeyWithSecret,
-  apiUrl,
   expectNoFragment,
   generatePem,
   inputs,
@@ -23,6 +21,7 @@ import {
   signingKey,
   signingKeyWithSecret,
   signingPath,
+  suprsend,
 } from './support/suprsend-fixtures.ts'
 
 const armour = /^-----(BEGIN|END) [A-Z ]+-----$/
@@ -97,11 +96,6 @@ function observeWrites(): WriteEvent[] {
     else delete (stdout as { write?: unknown }).write
   }
   return events
-}
-
-function suprsend() {
-  const agent = mockAgent()
-  return { agent, pool: agent.get(apiUrl) }
 }
 
 describe('maskFragments', () => {

@@ -4,7 +4,6 @@
  * exact requests, the outputs, pagination, dry runs and the job summary.
  */
 import { describe, expect, it } from 'vitest'
-import { mockAgent } from './support/harness.ts'
 import {
   apiKey,
   apiKeyPath,
@@ -26,12 +25,8 @@ import {
   signingKeyWithSecret,
   signingPath,
   workspace,
+  suprsend,
 } from './support/suprsend-fixtures.ts'
-
-function suprsend() {
-  const agent = mockAgent()
-  return { agent, pool: agent.get(apiUrl) }
-}
 
 /** Each step output as JSON, parsed. */
 function keysOutput(outputs: Record<string, string>): Record<string, unknown>[] {

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { MockAgent } from 'undici'
 import { expect } from 'vitest'
 import type { ApiKey, ApiKeyWithSecret, PublicKey, SigningKey, SigningKeyWithSecret } from '../../src/suprsend/types.ts'
-import { apiUrl, runMain, serviceToken, type RunResult } from './harness.ts'
+import { apiUrl, mockAgent, runMain, serviceToken, type RunResult } from './harness.ts'
 
 export { apiUrl, serviceToken }
 
@@ -20,6 +20,12 @@ export const publicPath = `/v1/${workspace}/ws_public_key/`
 export const apiKeyPath = `/v1/${workspace}/ws_api_key/`
 
 /** The page the client asks for; the server may answer with fewer per page. */
+/** A MockAgent with net connect disabled, and its pool for SuprSend's origin. */
+export function suprsend() {
+  const agent = mockAgent()
+  return { agent, pool: agent.get(apiUrl) }
+}
+
 export function listPath(collection: string, offset = 0): string {
   return `${collection}?limit=100&offset=${offset}`
 }
