@@ -73,5 +73,14 @@ const proxyVariables = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'
 export async function createTransport(env: Record<string, string | undefined>): Promise<Transport> {
   if (!proxyVariables.some((name) => env[name])) return new NodeTransport()
   const { EnvHttpProxyAgent } = await import('undici')
-  return new EnvHttpProxyAgent()
+  try {
+    return new EnvHttpProxyAgent()
+  } catch {
+    // Not the error itself: Node prints a bad URL's `input`, and a proxy URL may hold a password.
+    const set = proxyVariables.filter((name) => env[name]).join(', ')
+    throw new Error(
+      `the proxy set in ${set} is not a usable proxy URL; use the form http://proxy.example.com:3128 ` +
+        '(the value is not shown, as it may hold a password)',
+    )
+  }
 }
