@@ -184,33 +184,27 @@ export class Executor {
     return false
   }
 
+  #listed<T extends object>(keys: T[], fields: readonly (keyof T)[], row: (key: T) => KeyRow, noun: string): void {
+    this.#outcome.outputs['keys'] = listed(keys, fields)
+    this.#outcome.keys = keys.map(row)
+    this.#did(`Listed ${keys.length} ${noun}${keys.length === 1 ? '' : 's'}`)
+  }
+
   async run(): Promise<Outcome> {
     const plan = this.#plan
     const outputs = this.#outcome.outputs
     outputs['dry-run'] = String(plan.dryRun)
     if (plan.store) outputs['written'] = '[]'
     switch (plan.operation) {
-      case 'list-signing-keys': {
-        const keys = await this.#client.listSigningKeys()
-        outputs['keys'] = listed(keys, signingFields)
-        this.#outcome.keys = keys.map(signingRow)
-        this.#did(`Listed ${keys.length} signing key${keys.length === 1 ? '' : 's'}`)
+      case 'list-signing-keys':
+        this.#listed(await this.#client.listSigningKeys(), signingFields, signingRow, 'signing key')
         break
-      }
-      case 'list-public-keys': {
-        const keys = await this.#client.listPublicKeys()
-        outputs['keys'] = listed(keys, publicFields)
-        this.#outcome.keys = keys.map(publicRow)
-        this.#did(`Listed ${keys.length} public key${keys.length === 1 ? '' : 's'}`)
+      case 'list-public-keys':
+        this.#listed(await this.#client.listPublicKeys(), publicFields, publicRow, 'public key')
         break
-      }
-      case 'list-api-keys': {
-        const keys = await this.#client.listApiKeys()
-        outputs['keys'] = listed(keys, apiFields)
-        this.#outcome.keys = keys.map(apiRow)
-        this.#did(`Listed ${keys.length} API key${keys.length === 1 ? '' : 's'}`)
+      case 'list-api-keys':
+        this.#listed(await this.#client.listApiKeys(), apiFields, apiRow, 'API key')
         break
-      }
       case 'create-signing-key':
       case 'roll-signing-key':
       case 'rotate-signing-key':
