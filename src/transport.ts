@@ -65,6 +65,9 @@ export class NodeTransport implements Transport {
 
 const proxyVariables = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
 
+/** The runner's environment cannot work as it is; the message says which variable and how to fix it. */
+export class EnvironmentError extends Error {}
+
 /**
  * The transport for a run: node:http when no proxy is set, and undici's
  * EnvHttpProxyAgent (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) when one is. undici
@@ -74,13 +77,21 @@ export async function createTransport(env: Record<string, string | undefined>): 
   if (!proxyVariables.some((name) => env[name])) return new NodeTransport()
   const { EnvHttpProxyAgent } = await import('undici')
   try {
-    return new EnvHttpProxyAgent()
+    const pick = (name: string) => env[name] ?? env[name.toLowerCase()]
+    const httpProxy = pick('HTTP_PROXY')
+    const httpsProxy = pick('HTTPS_PROXY')
+    const noProxy = pick('NO_PROXY')
+    return new EnvHttpProxyAgent({
+      ...(httpProxy ? { httpProxy } : {}),
+      ...(httpsProxy ? { httpsProxy } : {}),
+      ...(noProxy !== undefined ? { noProxy } : {}),
+    })
   } catch {
     // Not the error itself: Node prints a bad URL's `input`, and a proxy URL may hold a password.
     const set = proxyVariables.filter((name) => env[name]).join(', ')
-    throw new Error(
-      `the proxy set in ${set} is not a usable proxy URL; use the form http://proxy.example.com:3128 ` +
-        '(the value is not shown, as it may hold a password)',
+    throw new EnvironmentError(
+      `The proxy set in ${set} is not a usable proxy URL; use the form http://proxy.example.com:3128 ` +
+        '(the value is not shown, as it may hold a password).',
     )
   }
 }
