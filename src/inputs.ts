@@ -274,7 +274,18 @@ function parseGitHubName(input: 'secret-name' | 'variable-name', value: string):
 const ownerPattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
 const repoPattern = /^[A-Za-z0-9_.-]{1,100}$/
 
-function parseRepository(value: string, source: string): { owner: string; repo: string } {
+interface Repo {
+  owner: string
+  repo: string
+}
+
+/** `shown` is the whole entry to quote in an error, when `value` is only its repository part. */
+function parseRepository(
+  value: string,
+  source: string,
+  expected = "repositories as 'owner/repo'",
+  shown = value,
+): Repo {
   const [owner, repo, ...rest] = value.split('/')
   if (
     rest.length > 0 ||
@@ -286,20 +297,59 @@ function parseRepository(value: string, source: string): { owner: string; repo: 
   ) {
     const bad = describeBadChar(value.replace('/', ''))
     throw new InputError(
-      `${source} has '${value.slice(0, 100)}'${bad ? `, which contains ${bad}` : ''}; expected repositories as 'owner/repo'.`,
+      `${source} has '${shown.slice(0, 100)}'${bad ? `, which contains ${bad}` : ''}; expected ${expected}.`,
     )
   }
   return { owner, repo }
 }
 
-function parseRepositoryList(value: string): { owner: string; repo: string }[] {
+/** One entry of `repositories`: `owner/repo`, or `owner/repo/environment` with `environment` set. */
+interface RepositoryEntry extends Repo {
+  environment?: string
+}
+
+const entryForms = "'owner/repo' or 'owner/repo/environment' entries"
+
+/** Why an environment name cannot be used, or undefined when it can. */
+function environmentProblem(name: string): string | undefined {
+  if (name === '') return 'is empty'
+  if (controlChar.test(name)) return 'contains a control character'
+  if (name.trim() !== name) return 'has surrounding whitespace'
+  if (name.length > 255) return `is ${name.length} characters long (at most 255)`
+  return undefined
+}
+
+/** `owner/repo`, or `owner/repo/environment` where everything after the second '/' is the environment name. */
+function parseRepositoryEntry(value: string): RepositoryEntry {
+  const first = value.indexOf('/')
+  const second = first === -1 ? -1 : value.indexOf('/', first + 1)
+  if (second === -1) return parseRepository(value, "Input 'repositories'", entryForms)
+  const repository = parseRepository(value.slice(0, second), "Input 'repositories'", entryForms, value)
+  const environment = value.slice(second + 1)
+  const problem = environmentProblem(environment)
+  if (problem) {
+    throw new InputError(
+      `Input 'repositories' has '${value.slice(0, 100)}', whose environment name ${problem}; expected 'owner/repo/environment' with an environment name such as 'production'.`,
+    )
+  }
+  return { ...repository, environment }
+}
+
+function targetOfEntry(entry: RepositoryEntry): string {
+  return entry.environment === undefined
+    ? `${entry.owner}/${entry.repo}`
+    : `${entry.owner}/${entry.repo}/${entry.environment}`
+}
+
+function parseRepositoryList(value: string): RepositoryEntry[] {
   const seen = new Set<string>()
-  const list: { owner: string; repo: string }[] = []
+  const list: RepositoryEntry[] = []
   for (const entry of value.split(/[\n,]/)) {
     const trimmed = entry.trim()
     if (trimmed === '') continue
-    const parsed = parseRepository(trimmed, "Input 'repositories'")
-    const key = `${parsed.owner}/${parsed.repo}`.toLowerCase()
+    const parsed = parseRepositoryEntry(trimmed)
+    // The full target, so 'acme/app' and 'acme/app/production' are two destinations.
+    const key = targetOfEntry(parsed).toLowerCase()
     if (!seen.has(key)) {
       seen.add(key)
       list.push(parsed)
@@ -390,6 +440,12 @@ function parseStore(raw: RawInputs, operation: Operation, env: Environment): Sto
         "Input 'repositories' is required with visibility 'selected'; list the repositories that get access.",
       )
     }
+    const withEnvironment = selected.find((r) => r.environment !== undefined)
+    if (withEnvironment) {
+      throw new InputError(
+        `Input 'repositories' has '${targetOfEntry(withEnvironment).slice(0, 100)}', an environment; with an organization ${given === 'secret-name' ? 'secret' : 'variable'} of visibility 'selected' it lists the repositories that get access, as 'owner/repo'.`,
+      )
+    }
     destinations = [
       {
         kind: 'organization',
@@ -399,12 +455,12 @@ function parseStore(raw: RawInputs, operation: Operation, env: Environment): Sto
       },
     ]
   } else {
-    let repositories: { owner: string; repo: string }[]
+    let repositories: RepositoryEntry[]
     if (repositoriesRaw) {
       repositories = parseRepositoryList(repositoriesRaw)
       if (repositories.length === 0) {
         throw new InputError(
-          "Input 'repositories' lists no repository; expected 'owner/repo' entries separated by commas or newlines.",
+          `Input 'repositories' lists no repository; expected ${entryForms} separated by commas or newlines.`,
         )
       }
     } else if (env.GITHUB_REPOSITORY) {
@@ -415,14 +471,24 @@ function parseStore(raw: RawInputs, operation: Operation, env: Environment): Sto
       )
     }
     if (environment !== undefined && environment !== '') {
-      if (controlChar.test(environment) || environment.trim() !== environment || environment.length > 255) {
+      const named = repositories.find((r) => r.environment !== undefined)
+      if (named) {
+        throw new InputError(
+          `Inputs 'environment' and 'repositories' cannot be combined when an entry names its own environment ('${targetOfEntry(named).slice(0, 100)}'); write every entry as 'owner/repo/environment', or use 'environment' with plain 'owner/repo' entries.`,
+        )
+      }
+      if (environmentProblem(environment)) {
         throw new InputError(
           "Input 'environment' contains a control character, surrounding whitespace or over 255 characters; expected an environment name such as 'production'.",
         )
       }
-      destinations = repositories.map((r) => ({ kind: 'environment', ...r, environment }))
+      destinations = repositories.map(({ owner, repo }) => ({ kind: 'environment', owner, repo, environment }))
     } else {
-      destinations = repositories.map((r) => ({ kind: 'repository', ...r }))
+      destinations = repositories.map(({ owner, repo, environment: named }) =>
+        named === undefined
+          ? { kind: 'repository', owner, repo }
+          : { kind: 'environment', owner, repo, environment: named },
+      )
     }
   }
   return {

@@ -422,6 +422,39 @@ describe('dist/index.js against the sandbox', () => {
       ])
     })
 
+    it('one rotation writes repository secrets and an environment secret from a mixed list', async () => {
+      const first = ss.seedSigningKey(ws)
+      const name = secretName()
+      const result = await act({
+        operation: 'rotate-signing-key',
+        'secret-name': name,
+        'github-token': GITHUB_TOKEN,
+        repositories: 'acme/app\nacme/worker\nacme/app/production',
+      })
+      succeeded(result)
+      // Rolled exactly once for all three destinations.
+      expect(ssCalls().filter((call) => call.startsWith('POST '))).toEqual([
+        `POST /v1/${ws}/ws_signing_key/${first.uid}/roll/`,
+      ])
+      const active = activeKey()
+      expect(active.uid).not.toBe(first.uid)
+      for (const [kind, target] of [
+        ['repository', 'acme/app'],
+        ['repository', 'acme/worker'],
+        ['environment', 'acme/app/production'],
+      ] as const) {
+        const stored = await gh.readSecret(kind, target, name)
+        expect(stored).toBe(active.private_key_pem)
+        expectP256(stored)
+      }
+      expect(gh.secretNames('environment', 'acme/worker/production')).not.toContain(name)
+      expect(JSON.parse(result.outputs['written'] ?? '')).toEqual([
+        { kind: 'repository', target: 'acme/app', name, result: 'created' },
+        { kind: 'repository', target: 'acme/worker', name, result: 'created' },
+        { kind: 'environment', target: 'acme/app/production', name, result: 'created' },
+      ])
+    })
+
     it('an organization secret with selected visibility holds the active key and names the repositories', async () => {
       ss.seedSigningKey(ws)
       const name = secretName()
@@ -772,6 +805,17 @@ describe('dist/index.js against the sandbox', () => {
         'visibility without an organization',
         { operation: 'rotate-signing-key', 'secret-name': 'X', 'github-token': GITHUB_TOKEN, visibility: 'all' },
         /^Input 'visibility' applies only to an organization secret or variable/,
+      ],
+      [
+        "'environment' together with an 'owner/repo/environment' entry",
+        {
+          operation: 'rotate-signing-key',
+          'secret-name': 'X',
+          'github-token': GITHUB_TOKEN,
+          repositories: 'acme/app, acme/app/production',
+          environment: 'production',
+        },
+        /^Inputs 'environment' and 'repositories' cannot be combined when an entry names its own environment \('acme\/app\/production'\)/,
       ],
       [
         'a secret without a GitHub token',

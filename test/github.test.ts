@@ -337,6 +337,42 @@ describe('storing a signing key in secrets', () => {
     )
   })
 
+  it('writes a repository secret and an environment secret in one rotation from a mixed repositories list', async () => {
+    const agent = mockAgent()
+    const pem = newPem()
+    serveRotation(agent, pem)
+    const envSecrets = paths.environment('acme/app', 'production', 'secrets')
+    const repoPair = await secretDestination(agent, repoSecrets, secretName, { keyId: 'key-app-repo', put: 201 })
+    const envPair = await secretDestination(agent, envSecrets, secretName, {
+      keyId: 'key-app-production',
+      exists: true,
+      put: 204,
+    })
+
+    const result = await runMain(inputs({ repositories: 'acme/app, acme/app/production' }), { agent })
+
+    expect(result.error).toBeUndefined()
+    // The same repository twice: its own secret and its environment's are two destinations.
+    // One roll for both, and both opened with real libsodium to the PEM, byte for byte.
+    expect(suprsendMutations(result)).toEqual([`POST /v1/${workspace}/ws_signing_key/signing_key_old/roll/`])
+    const repoOpened = openedPut(result, `${repoSecrets}/${secretName}`, repoPair)
+    const envOpened = openedPut(result, `${envSecrets}/${secretName}`, envPair)
+    expect(repoOpened.equals(Buffer.from(pem, 'utf8'))).toBe(true)
+    expect(envOpened.equals(Buffer.from(pem, 'utf8'))).toBe(true)
+    expect(githubMutations(result).sort()).toEqual(
+      [`PUT ${repoSecrets}/${secretName}`, `PUT ${envSecrets}/${secretName}`].sort(),
+    )
+    expect(JSON.parse(result.outputs['written'] ?? '')).toEqual([
+      { kind: 'repository', target: 'acme/app', name: secretName, result: 'created' },
+      { kind: 'environment', target: 'acme/app/production', name: secretName, result: 'updated' },
+    ])
+    expect(result.stdout).toContain(`Stored secret ${secretName} in repository acme/app (created)`)
+    expect(result.stdout).toContain(`Stored secret ${secretName} in environment acme/app/production (updated)`)
+    expectSecretHidden(result, bodyLines(pem))
+    expectTokensHidden(result)
+    agent.assertNoPendingInterceptors()
+  })
+
   it('seals the value so that real libsodium opens it, with the 48-byte sealed-box overhead', async () => {
     const agent = mockAgent()
     const pem = newPem()

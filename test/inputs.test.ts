@@ -659,7 +659,6 @@ describe('parsePlan: GitHub storage (issue 3)', () => {
 
   it.each([
     ['acme', ''],
-    ['acme/app/extra', ", which contains '/'"],
     ['/app', ''],
     ['acme/', ''],
     ['-acme/app', ''],
@@ -669,15 +668,31 @@ describe('parsePlan: GitHub storage (issue 3)', () => {
     ['acme\\app', ", which contains '\\'"],
     ['acme/app\u0007', ', which contains a control character'],
     ['acme/a%2fb', ''],
+    // With an environment, the repository part is checked the same way and the whole entry is quoted.
+    ['acme//production', ''],
+    ['ac me/app/production', ', which contains whitespace'],
+    ['acme/../production', ", which contains '..'"],
   ])('bad repositories entry %j', (entry, why) => {
     expect(inputError({ ...secret, repositories: `acme/ok, ${entry}` })).toBe(
-      `Input 'repositories' has '${entry}'${why}; expected repositories as 'owner/repo'.`,
+      `Input 'repositories' has '${entry}'${why}; expected 'owner/repo' or 'owner/repo/environment' entries.`,
+    )
+  })
+
+  it.each([
+    ['acme/app/', 'is empty'],
+    ['acme/app/prod\u0000', 'contains a control character'],
+    ['acme/app/prod\tx', 'contains a control character'],
+    ['acme/app/ production', 'has surrounding whitespace'],
+    [`acme/app/${'e'.repeat(256)}`, 'is 256 characters long (at most 255)'],
+  ])('bad environment in repositories entry %j', (entry, why) => {
+    expect(inputError({ ...secret, repositories: `acme/ok\n${entry}` })).toBe(
+      `Input 'repositories' has '${entry.slice(0, 100)}', whose environment name ${why}; expected 'owner/repo/environment' with an environment name such as 'production'.`,
     )
   })
 
   it('a repositories value with no entries', () => {
     expect(inputError({ ...secret, repositories: ' ,\n, ' })).toBe(
-      "Input 'repositories' lists no repository; expected 'owner/repo' entries separated by commas or newlines.",
+      "Input 'repositories' lists no repository; expected 'owner/repo' or 'owner/repo/environment' entries separated by commas or newlines.",
     )
   })
 
@@ -700,6 +715,98 @@ describe('parsePlan: GitHub storage (issue 3)', () => {
       { kind: 'repository', owner: 'acme', repo: 'web' },
       { kind: 'repository', owner: 'acme', repo: 'api' },
     ])
+  })
+
+  it('repository and environment entries can be mixed; everything after the second / is the environment', () => {
+    const plan = parsePlan(
+      {
+        ...secret,
+        repositories: 'acme/app\nacme/worker, acme/app/production\nacme/app/Production EU (blue)\nacme/web/prod/eu',
+      },
+      {},
+    )
+    expect(plan.store?.destinations).toEqual([
+      { kind: 'repository', owner: 'acme', repo: 'app' },
+      { kind: 'repository', owner: 'acme', repo: 'worker' },
+      { kind: 'environment', owner: 'acme', repo: 'app', environment: 'production' },
+      { kind: 'environment', owner: 'acme', repo: 'app', environment: 'Production EU (blue)' },
+      { kind: 'environment', owner: 'acme', repo: 'web', environment: 'prod/eu' },
+    ])
+    const variable = {
+      ...base,
+      operation: 'create-public-key',
+      name: 'web',
+      'variable-name': 'V',
+      ...store,
+      repositories: 'acme/app/staging, acme/web',
+    }
+    expect(parsePlan(variable, env).store?.destinations).toEqual([
+      { kind: 'environment', owner: 'acme', repo: 'app', environment: 'staging' },
+      { kind: 'repository', owner: 'acme', repo: 'web' },
+    ])
+  })
+
+  it('mixed entries are deduplicated case-insensitively on the full target, keeping the first spelling', () => {
+    const plan = parsePlan(
+      {
+        ...secret,
+        repositories: 'acme/app/production, ACME/App/PRODUCTION\nacme/app\nAcme/App, acme/app/staging',
+      },
+      {},
+    )
+    expect(plan.store?.destinations).toEqual([
+      { kind: 'environment', owner: 'acme', repo: 'app', environment: 'production' },
+      { kind: 'repository', owner: 'acme', repo: 'app' },
+      { kind: 'environment', owner: 'acme', repo: 'app', environment: 'staging' },
+    ])
+    expect(parsePlan({ ...secret, repositories: `acme/app/${'e'.repeat(255)}` }, {}).store?.destinations).toHaveLength(
+      1,
+    )
+  })
+
+  it("'environment' cannot be combined with an 'owner/repo/environment' entry", () => {
+    for (const [repositories, named] of [
+      ['acme/app/production', 'acme/app/production'],
+      ['acme/web, acme/app/production', 'acme/app/production'],
+      ['acme/app/staging\nacme/web', 'acme/app/staging'],
+    ]) {
+      expect(inputError({ ...secret, repositories, environment: 'production' })).toBe(
+        `Inputs 'environment' and 'repositories' cannot be combined when an entry names its own environment ('${named}'); write every entry as 'owner/repo/environment', or use 'environment' with plain 'owner/repo' entries.`,
+      )
+    }
+    // With plain entries, 'environment' still applies to each of them.
+    expect(
+      parsePlan({ ...secret, repositories: 'acme/app, acme/web', environment: 'production' }, env).store?.destinations,
+    ).toEqual([
+      { kind: 'environment', owner: 'acme', repo: 'app', environment: 'production' },
+      { kind: 'environment', owner: 'acme', repo: 'web', environment: 'production' },
+    ])
+  })
+
+  it("an organization with visibility 'selected' takes plain 'owner/repo' entries only", () => {
+    expect(
+      inputError({
+        ...secret,
+        organization: 'acme',
+        visibility: 'selected',
+        repositories: 'acme/app, acme/worker/production',
+      }),
+    ).toBe(
+      "Input 'repositories' has 'acme/worker/production', an environment; with an organization secret of visibility 'selected' it lists the repositories that get access, as 'owner/repo'.",
+    )
+    const variable = {
+      ...base,
+      operation: 'create-public-key',
+      name: 'web',
+      'variable-name': 'V',
+      ...store,
+      organization: 'acme',
+      visibility: 'selected',
+      repositories: 'acme/app/staging',
+    }
+    expect(inputError(variable)).toBe(
+      "Input 'repositories' has 'acme/app/staging', an environment; with an organization variable of visibility 'selected' it lists the repositories that get access, as 'owner/repo'.",
+    )
   })
 
   it.each([
@@ -882,7 +989,19 @@ describe('runMain: bad input fails before any request, with the same sentence', 
         'github-token': githubToken,
         repositories: 'acme/app\nacme',
       },
-      "Input 'repositories' has 'acme'; expected repositories as 'owner/repo'.",
+      "Input 'repositories' has 'acme'; expected 'owner/repo' or 'owner/repo/environment' entries.",
+    ],
+    [
+      "'environment' with an 'owner/repo/environment' entry",
+      {
+        workspace: 'staging',
+        operation: 'rotate-signing-key',
+        'secret-name': 'K',
+        'github-token': githubToken,
+        repositories: 'acme/app\nacme/app/production',
+        environment: 'staging',
+      },
+      "Inputs 'environment' and 'repositories' cannot be combined when an entry names its own environment ('acme/app/production'); write every entry as 'owner/repo/environment', or use 'environment' with plain 'owner/repo' entries.",
     ],
     [
       'reserved secret name',

@@ -2,7 +2,8 @@
 // sandboxes on loopback ports and runs the bundled dist/index.js as a child process exactly as the
 // runner does, through a realistic story:
 //   1. create a signing key and store it in a repository secret;
-//   2. rotate it on schedule into the `production` environment of two repositories;
+//   2. rotate it on schedule, in one run, into two repositories and one environment (the repository
+//      secrets of acme/app and acme/worker, and acme/app's `production` environment);
 //   3. enable secure mode on the public key;
 //   4. a token lacking permission stops the rotation before anything is rolled.
 // Each step prints its inputs, the log as the runner shows it (masks applied, add-mask lines hidden),
@@ -20,6 +21,8 @@ const WORKSPACE = 'production'
 const SECRET = 'SUPRSEND_SIGNING_KEY'
 const ENVIRONMENT = 'production'
 const REPOSITORIES = ['acme/app', 'acme/worker']
+/** Where the deployments read the key: both repositories' secrets and acme/app's production environment. */
+const DESTINATIONS = [...REPOSITORIES, `acme/app/${ENVIRONMENT}`]
 // Random per run, so nothing printed can be mistaken for a real credential.
 const SERVICE_TOKEN = `ss_svc_${randomAlnum(32)}`
 const GITHUB_TOKEN = `github_pat_${randomAlnum(40)}`
@@ -42,8 +45,8 @@ function print(text = ''): void {
 }
 
 const failures: string[] = []
-function check(ok: boolean, what: string, label = 'PASS'): void {
-  print(`  ${ok ? label : 'FAIL'}  ${what}`)
+function check(ok: boolean, what: string): void {
+  print(`  ${ok ? 'PASS' : 'FAIL'}  ${what}`)
   if (!ok) failures.push(what)
 }
 
@@ -136,9 +139,10 @@ async function main(): Promise<void> {
   try {
     ss.addWorkspace(WORKSPACE)
     const webKey = ss.seedPublicKey(WORKSPACE, { name: 'web-app', is_default: true })
-    for (const repo of REPOSITORIES) gh.addRepository(repo, { environments: [ENVIRONMENT] })
-    // A fine-grained token that was never granted acme/worker's production environment.
-    gh.refuseToken(NARROW_TOKEN, { kind: 'environment', target: `acme/worker/${ENVIRONMENT}` })
+    gh.addRepository('acme/app', { environments: [ENVIRONMENT] })
+    gh.addRepository('acme/worker')
+    // A fine-grained token that was never granted acme/app's production environment.
+    gh.refuseToken(NARROW_TOKEN, { kind: 'environment', target: `acme/app/${ENVIRONMENT}` })
 
     print(rule('#'))
     print('SuprSend workspace keys action: local demo of its main job')
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
     print(`  bundle:           dist/index.js on node ${process.version}`)
     print(`  SuprSend API:     ${ss.url} (sandbox), workspace '${WORKSPACE}'`)
     print(`  GitHub API:       ${gh.url} (sandbox, GITHUB_API_URL), GITHUB_REPOSITORY=acme/app`)
-    print(`  GitHub:           ${REPOSITORIES.join(', ')}, each with environment '${ENVIRONMENT}'`)
+    print(`  GitHub:           ${REPOSITORIES.join(', ')}; acme/app has environment '${ENVIRONMENT}'`)
     print(`  public key:       ${webKey.id} ('web-app', secure mode off)`)
     print('  Tokens are random per run and never printed; the runner would show them as ***.')
 
@@ -166,19 +170,30 @@ async function main(): Promise<void> {
       operation: 'rotate-signing-key',
       'secret-name': SECRET,
       'github-token': GITHUB_TOKEN,
-      repositories: REPOSITORIES.join('\n'),
-      environment: ENVIRONMENT,
+      repositories: DESTINATIONS.join('\n'),
     }
-    await runStep(ss, gh, {
-      title: `Step 2: scheduled rotation into the '${ENVIRONMENT}' environment of two repositories`,
+    const rotated = await runStep(ss, gh, {
+      title: 'Step 2: scheduled rotation into two repositories and one environment',
       story:
         "on: schedule (cron '0 3 1 * *'), concurrency: suprsend-key-rotation.\n" +
-        'One run rolls the key exactly once and writes every destination. A run writes repository secrets\n' +
-        "or, with 'environment', that environment's secret in each listed repository: here both deployments'\n" +
-        `'${ENVIRONMENT}' environments. (A second run for other destinations would roll the key again.)`,
+        'One run rolls the key exactly once and writes every destination: an entry of repositories is\n' +
+        "'owner/repo' for a repository secret or 'owner/repo/environment' for an environment secret. Here the\n" +
+        `repository secrets of ${REPOSITORIES.join(' and ')} (step 1's secret is overwritten) and acme/app's\n` +
+        `'${ENVIRONMENT}' environment. (A second run for other destinations would roll the key again.)`,
       inputs: rotation,
     })
     const second = ss.activeSigningKey(WORKSPACE)
+    let written: { kind: string; target: string; result: string }[] = []
+    try {
+      written = JSON.parse(rotated.outputs['written'] ?? '[]') as typeof written
+    } catch {
+      written = []
+    }
+    check(
+      written.map((w) => `${w.kind} ${w.target} ${w.result}`).join(', ') ===
+        `repository acme/app updated, repository acme/worker created, environment acme/app/${ENVIRONMENT} created`,
+      `step 2 wrote all three destinations in one run; acme/app's repository secret from step 1 was updated`,
+    )
 
     // 3. Secure mode: client SDKs must now present user tokens signed with the signing key.
     await runStep(ss, gh, {
@@ -194,10 +209,10 @@ async function main(): Promise<void> {
     const refused = await runStep(ss, gh, {
       title: 'Step 4: a token lacking permission stops the rotation before anything is rolled',
       story:
-        `The same scheduled rotation, with a fine-grained token that was never granted acme/worker's\n` +
+        `The same scheduled rotation, with a fine-grained token that was never granted acme/app's\n` +
         `'${ENVIRONMENT}' environment. The GitHub preflight runs before any SuprSend change.`,
       inputs: { ...rotation, 'github-token': NARROW_TOKEN },
-      tokenNote: '${{ secrets.NARROW_TOKEN }}   # lacks acme/worker environment access',
+      tokenNote: '${{ secrets.NARROW_TOKEN }}   # lacks acme/app environment access',
       expectFailure: true,
     })
     const after = ss.activeSigningKey(WORKSPACE)
@@ -227,15 +242,12 @@ async function main(): Promise<void> {
     check(active.uid === second?.uid, `the active key is the one step 2 rolled to (${second?.uid ?? 'none'})`)
     check(first?.uid !== second?.uid, `step 2 rolled the key of step 1 (${first?.uid ?? 'none'})`)
 
-    const stored: { kind: DestinationKind; target: string; expect: 'active' | 'first' }[] = [
-      ...REPOSITORIES.map((repo) => ({
-        kind: 'environment' as const,
-        target: `${repo}/${ENVIRONMENT}`,
-        expect: 'active' as const,
-      })),
-      { kind: 'repository', target: 'acme/app', expect: 'first' },
+    // Every place the key lives, step 1's repository secret included: step 2 wrote them all.
+    const stored: { kind: DestinationKind; target: string }[] = [
+      ...REPOSITORIES.map((repo) => ({ kind: 'repository' as const, target: repo })),
+      { kind: 'environment', target: `acme/app/${ENVIRONMENT}` },
     ]
-    for (const { kind, target, expect } of stored) {
+    for (const { kind, target } of stored) {
       const where = `${kind} ${target} secret ${SECRET}`
       let pem: string
       try {
@@ -254,19 +266,7 @@ async function main(): Promise<void> {
       if (curve !== 'prime256v1') continue
       const print = fingerprint(pem)
       const which = byFingerprint.get(print) ?? 'no SuprSend key'
-      if (expect === 'active') {
-        check(pem === active.private_key_pem, `  ... ${print}: the key SuprSend holds as active, ${which}`)
-      } else {
-        // Step 1's repository secret is not a destination of the scheduled run, so it still holds the
-        // first key, which SuprSend now lists as rolled. Proven, and called out: a real workflow should
-        // rotate every place the key lives, or delete this secret once deployments read the new ones.
-        check(
-          pem === first?.private_key_pem,
-          `  ... ${print}: still the key of step 1, ${which}; not a destination of the scheduled run,\n` +
-            '              so delete it (or rotate into repository secrets instead) once nothing reads it',
-          'NOTE',
-        )
-      }
+      check(pem === active.private_key_pem, `  ... ${print}: the key SuprSend holds as active, ${which}`)
     }
     const keysOut = ss.signingKeys(WORKSPACE).length
     check(keysOut === 2, `SuprSend lists ${keysOut} signing keys: the one of step 1 (rolled) and the active one`)
