@@ -157,8 +157,8 @@ export class Executor {
   }
 
   #describeStore(store: StorePlan): string {
-    const where = store.destinations.map((d) => this.#github?.module.targetOf(d) ?? d.kind).join(', ')
-    return `store it in ${store.type} ${store.name} (${store.destinations[0]?.kind}) in ${where}`
+    const where = store.destinations.map((d) => `${d.kind} ${this.#github?.module.targetOf(d) ?? ''}`.trim())
+    return `store it in ${store.type} ${store.name} in ${where.join(', ')}`
   }
 
   /**

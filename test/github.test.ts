@@ -996,7 +996,7 @@ describe('dry-run', () => {
     expect(result.calls.length).toBeGreaterThan(0)
     expect(result.calls.every((call) => call.method === 'GET')).toBe(true)
     expect(result.stdout).toContain(
-      `Dry run: would roll signing key signing_key_old and store it in secret ${secretName} (repository) in acme/app, acme/web`,
+      `Dry run: would roll signing key signing_key_old and store it in secret ${secretName} in repository acme/app, repository acme/web`,
     )
     expect(result.stdout).toContain('acme/app (new), acme/web (exists)')
     expect(result.outputs['dry-run']).toBe('true')
@@ -1030,7 +1030,7 @@ describe('dry-run', () => {
     expect(result.error).toBeUndefined()
     expect(result.calls.every((call) => call.method === 'GET')).toBe(true)
     expect(result.stdout).toContain(
-      "Dry run: would create API key 'backend-prod' and store it in secret SUPRSEND_API_KEY (environment) in acme/app/production, then delete API key ws_apik_old",
+      "Dry run: would create API key 'backend-prod' and store it in secret SUPRSEND_API_KEY in environment acme/app/production, then delete API key ws_apik_old",
     )
     expect(result.outputs['dry-run']).toBe('true')
     expect(result.outputs['api-key']).toBeUndefined()
@@ -1051,7 +1051,7 @@ describe('dry-run', () => {
       `GET ${base}/${variableName}`,
     ])
     expect(result.stdout).toContain(
-      `Dry run: would create public key 'web-app' and store it in variable ${variableName} (organization) in acme`,
+      `Dry run: would create public key 'web-app' and store it in variable ${variableName} in organization acme`,
     )
   })
 
