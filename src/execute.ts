@@ -42,7 +42,7 @@ function signingRow(key: SigningKey): KeyRow {
   return {
     id: key.id,
     uid: key.uid,
-    status: key.status,
+    status: key.status ?? '',
     created_at: key.created_at ?? '',
     rolled_at: key.rolled_at ?? '',
     expiry_at: key.expiry_at ?? '',
@@ -324,14 +324,14 @@ export class Executor {
     ])
     outputs['key-id'] = key.id
     outputs['key-uid'] = key.uid
-    outputs['status'] = key.status
+    outputs['status'] = key.status ?? ''
     outputs['previous-key-uid'] = rollUid ?? ''
     this.#outcome.keys = [signingRow(key)]
-    this.#did(
-      rollUid ? `Rolled signing key ${rollUid}; the new active key is ${key.uid}` : `Created signing key ${key.uid}`,
-    )
+    // The key matters more than its name: a missing uid is reported, never a reason to drop the key.
+    const uid = key.uid || "(SuprSend's answer had no uid; run list-signing-keys to see it)"
+    this.#did(rollUid ? `Rolled signing key ${rollUid}; the new active key is ${uid}` : `Created signing key ${uid}`)
     const value = plan.store?.format === 'base64' ? key.private_key_base64 : key.private_key_pem
-    await this.#store(value, `The new signing key ${key.uid}`)
+    await this.#store(value, `The new signing key ${uid}`)
   }
 
   #publicKeyOutputs(key: PublicKey): void {

@@ -13,6 +13,7 @@ import {
   jsonHeaders,
   listPath,
   page,
+  pemBody,
   publicPath,
   run,
   serviceToken,
@@ -249,24 +250,24 @@ describe('SuprSend error answers', () => {
 })
 
 describe('answers that lose key material', () => {
-  it('a 2xx create answer without private_key_pem says the key was not received and never echoes the body', async () => {
+  it('a 2xx create answer with only private_key_base64 still delivers the key, rebuilt from it, masked', async () => {
     const { agent, pool } = suprsend()
     const created = signingKeyWithSecret()
-    const { private_key_pem: _pem, ...withoutPem } = created
+    const { private_key_pem: _pem, uid: _uid, ...withoutPemAndUid } = created
     pool.intercept({ path: listPath(signingPath), method: 'GET' }).reply(200, page([]), { headers: jsonHeaders })
-    pool.intercept({ path: signingPath, method: 'POST' }).reply(201, withoutPem, { headers: jsonHeaders })
+    pool.intercept({ path: signingPath, method: 'POST' }).reply(201, withoutPemAndUid, { headers: jsonHeaders })
 
     const result = await run(inputs('create-signing-key'), { agent })
 
-    const error = expectCleanFailure(result, 'create-signing-key')
-    expect(error).toContain("lacked 'private_key_pem'")
-    expect(error).toContain('private key was not received')
-    expect(error).toContain('Run list-signing-keys')
-    // Not retried: a second create is what the 400 "only 1 active signing key" is about.
+    expect(result.error).toBeUndefined()
+    expect(result.outputs['private-key']).toBe(created.private_key_pem)
+    expect(result.outputs['private-key-base64']).toBe(created.private_key_base64)
+    expect(result.outputs['key-uid']).toBe('')
+    expect(result.stdout).toContain(
+      "Created signing key (SuprSend's answer had no uid; run list-signing-keys to see it)",
+    )
+    for (const line of pemBody(created.private_key_pem)) expect(result.masks).toContain(line)
     expect(result.calls.map((c) => c.method)).toEqual(['GET', 'POST'])
-    expectNoFragment(result.stdout, [created.private_key_base64, created.private_key_pem])
-    expectNoFragment(result.summary, [created.private_key_base64, created.private_key_pem])
-    expect(result.outputs['private-key']).toBeUndefined()
   })
 
   it('a 2xx roll answer without private_key_pem says how to recover: roll the new active key', async () => {

@@ -126,6 +126,39 @@ function requireFields<T>(value: unknown, fields: readonly string[], action: Act
   return value as T
 }
 
+/**
+ * A create or roll answer. The key is lost only if neither form of it came
+ * back: `private_key_base64` is the base64 of the PEM text, so either one
+ * rebuilds the other. A missing id or uid must not cost the key either, so
+ * they are left empty for the caller to report after storing the key.
+ */
+function signingKeyFrom(json: unknown, action: Action): SigningKeyWithSecret {
+  const key = (json !== null && typeof json === 'object' ? json : {}) as Partial<SigningKeyWithSecret>
+  const given = (value: unknown): value is string => typeof value === 'string' && value !== ''
+  if (!given(key.private_key_pem) && given(key.private_key_base64)) {
+    const decoded = Buffer.from(key.private_key_base64, 'base64').toString('utf8')
+    if (decoded.includes('-----BEGIN ')) key.private_key_pem = decoded
+  }
+  // Fails, without echoing the answer, when no usable form of the key came back.
+  requireFields<SigningKeyWithSecret>(
+    key,
+    given(key.private_key_base64) ? ['private_key_pem'] : ['private_key_pem', 'private_key_base64'],
+    action,
+    true,
+  )
+  const pem = key.private_key_pem as string
+  return {
+    ...key,
+    id: given(key.id) ? key.id : '',
+    uid: given(key.uid) ? key.uid : '',
+    status: key.status ?? '',
+    private_key_pem: pem,
+    private_key_base64: given(key.private_key_base64)
+      ? key.private_key_base64
+      : Buffer.from(pem, 'utf8').toString('base64'),
+  }
+}
+
 export interface SuprSendClientOptions {
   apiUrl: URL
   serviceToken: string
@@ -219,12 +252,7 @@ export class SuprSendClient {
         'Run list-signing-keys to check whether a key was created: if one was, its private key was not received, so roll it.',
     }
     const { json } = await this.#call('POST', '/ws_signing_key/', action)
-    return requireFields<SigningKeyWithSecret>(
-      json,
-      ['id', 'uid', 'private_key_pem', 'private_key_base64'],
-      action,
-      true,
-    )
+    return signingKeyFrom(json, action)
   }
 
   async rollSigningKey(uid: string): Promise<SigningKeyWithSecret> {
@@ -234,12 +262,7 @@ export class SuprSendClient {
       ifUnsure: `Run list-signing-keys to check: if '${uid}' is now 'rolled', the new key's private key was not received, so roll the new active key.`,
     }
     const { json } = await this.#call('POST', `/ws_signing_key/${encodeURIComponent(uid)}/roll/`, action)
-    return requireFields<SigningKeyWithSecret>(
-      json,
-      ['id', 'uid', 'private_key_pem', 'private_key_base64'],
-      action,
-      true,
-    )
+    return signingKeyFrom(json, action)
   }
 
   async deleteSigningKey(uid: string): Promise<void> {
