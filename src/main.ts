@@ -1,7 +1,7 @@
 import { defaultRetryPolicy, type HttpOptions, type Transport } from './http.ts'
 import { InputError, inputNames, parsePlan, type Plan, type RawInputs } from './inputs.ts'
 import { maskFragments } from './mask.ts'
-import { Executor, type Outcome } from './execute.ts'
+import { Executor } from './execute.ts'
 import { SuprSendClient } from './suprsend/client.ts'
 import { renderSummary } from './summary.ts'
 import type { GitHubRequester } from './github/destinations.ts'
@@ -40,8 +40,19 @@ function sentence(text: string): string {
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`
 }
 
-function setOutputs(core: Core, outcome: Outcome): void {
-  for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value)
+/**
+ * Sets outputs one by one. A runner that cannot take an output (its output
+ * file gone) gets a warning, not an exception: an exception here, right
+ * after a key arrives, would skip storing that key.
+ */
+function setOutputs(core: Core, outputs: Record<string, string>): void {
+  for (const [name, value] of Object.entries(outputs)) {
+    try {
+      core.setOutput(name, value)
+    } catch (error) {
+      core.warning(`Could not set output '${name}': ${(error as Error).message}`)
+    }
+  }
 }
 
 async function writeSummary(core: Core, env: Collaborators['env'], markdown: string): Promise<void> {
@@ -94,7 +105,7 @@ export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: 
     info: (message) => core.info(message),
     onSecret: (outputs, secrets) => {
       for (const secret of secrets) maskSecret(core, secret)
-      for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+      setOutputs(core, outputs)
     },
     openGitHub: (token) => (openGitHub ? openGitHub(token, http) : defaultOpenGitHub(token, http, env)),
   })
@@ -107,7 +118,7 @@ export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: 
   }
   const outcome = executor.outcome
   error ??= outcome.failure
-  setOutputs(core, outcome)
+  setOutputs(core, outcome.outputs)
   const failure = error ? sentence(`${plan.operation} in workspace '${plan.workspace}' failed: ${error}`) : undefined
   await writeSummary(
     core,

@@ -5,6 +5,8 @@
  * secrets are opened with real libsodium to prove what was written.
  */
 import { generateKeyPairSync } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { MockAgent } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { mapBounded } from '../src/github/destinations.ts'
@@ -209,6 +211,24 @@ describe('storing a signing key in secrets', () => {
       { kind: 'repository', target: 'acme/app', name: secretName, result: 'updated' },
     ])
     expect(result.stdout).toContain('acme/app (exists)')
+  })
+
+  it('still stores the key when the runner cannot take outputs, and warns about each one', async () => {
+    const agent = mockAgent()
+    const pem = newPem()
+    serveRotation(agent, pem)
+    const pair = await secretDestination(agent, repoSecrets, secretName, { keyId: 'key-app-1', put: 201 })
+    const missing = join(tmpdir(), `no-such-dir-${process.pid}`, 'output')
+
+    const result = await runMain(inputs({}), { agent, env: { GITHUB_OUTPUT: missing } })
+
+    // The output file is gone, so no output was set; the key still reached its secret.
+    expect(result.error).toBeUndefined()
+    expect(openedPut(result, `${repoSecrets}/${secretName}`, pair).toString('utf8')).toBe(pem)
+    expect(result.stdout).toMatch(/^::warning::Could not set output 'private-key': Missing file at path/m)
+    expect(result.stdout).toContain(`Stored secret ${secretName} in repository acme/app (created)`)
+    expectSecretHidden(result, bodyLines(pem))
+    agent.assertNoPendingInterceptors()
   })
 
   it('upper-cases the secret name the way GitHub stores it', async () => {
