@@ -17,7 +17,7 @@ export interface Hooks {
    * survive a later failure for an `if: failure()` step to recover.
    */
   onSecret(outputs: Record<string, string>, secrets: string[]): void
-  openGitHub(token: string): Promise<GitHubRequester>
+  openGitHub(token: string, baseUrl: URL): Promise<GitHubRequester>
 }
 
 export type KeyRow = Record<string, string>
@@ -148,7 +148,7 @@ export class Executor {
     if (!store) return
     const [module, api] = await Promise.all([
       import('./github/destinations.ts'),
-      this.#hooks.openGitHub(store.githubToken),
+      this.#hooks.openGitHub(store.githubToken, store.githubApiUrl),
     ])
     const prepared = await module.preflight(api, store)
     this.#github = { api, module, prepared }

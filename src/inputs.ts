@@ -126,6 +126,7 @@ export interface StorePlan {
   /** Only for signing-key secrets. */
   format: SecretFormat
   githubToken: string
+  githubApiUrl: URL
   destinations: Destination[]
   writeConcurrency: number
 }
@@ -159,6 +160,8 @@ export type Plan = Common &
 export interface Environment {
   /** `owner/repo` of the workflow's repository, the default destination. */
   GITHUB_REPOSITORY?: string | undefined
+  /** The GitHub API the token is sent to: github.com, GHES or a data-residency host. */
+  GITHUB_API_URL?: string | undefined
 }
 
 // Kept as a character class so error messages can say which character is wrong.
@@ -227,6 +230,24 @@ function parseApiUrl(value: string): URL {
   if (url.username || url.password || url.search || url.hash) {
     throw new InputError(
       `Input 'api-url' carries credentials, a query or a fragment; expected a plain base URL such as '${defaultApiUrl}'.`,
+    )
+  }
+  return url
+}
+
+/** The token that writes secrets must never travel in clear text. */
+function parseGitHubApiUrl(value: string | undefined): URL {
+  let url: URL
+  try {
+    url = new URL(value || 'https://api.github.com')
+  } catch {
+    throw new InputError(
+      "GITHUB_API_URL is not a valid URL; expected the runner's API URL, such as 'https://api.github.com'.",
+    )
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw new InputError(
+      `GITHUB_API_URL uses ${url.protocol.replace(':', '')}; the action sends 'github-token' only over https (or plain http to a loopback address).`,
     )
   }
   return url
@@ -492,6 +513,7 @@ function parseStore(raw: RawInputs, operation: Operation, env: Environment): Sto
     }
   }
   return {
+    githubApiUrl: parseGitHubApiUrl(env.GITHUB_API_URL),
     type: given === 'secret-name' ? 'secret' : 'variable',
     name: parseGitHubName(given, (secretName || variableName) as string),
     format,

@@ -17,18 +17,14 @@ export interface Collaborators {
   env: Record<string, string | undefined>
   sleep?: (ms: number) => Promise<void>
   /** Builds the GitHub client; loaded lazily so operations that store nothing never load it. */
-  openGitHub?: (token: string, http: HttpOptions) => Promise<GitHubRequester>
+  openGitHub?: (token: string, baseUrl: URL, http: HttpOptions) => Promise<GitHubRequester>
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-async function defaultOpenGitHub(
-  token: string,
-  http: HttpOptions,
-  env: Collaborators['env'],
-): Promise<GitHubRequester> {
+async function defaultOpenGitHub(token: string, baseUrl: URL, http: HttpOptions): Promise<GitHubRequester> {
   const { createGitHubClient } = await import('./github/client.ts')
-  return createGitHubClient({ token, baseUrl: env['GITHUB_API_URL'] || 'https://api.github.com', http })
+  return createGitHubClient({ token, baseUrl: baseUrl.href, http })
 }
 
 function maskSecret(core: Core, secret: string): void {
@@ -76,7 +72,7 @@ export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: 
 
   let plan: Plan
   try {
-    plan = parsePlan(raw, { GITHUB_REPOSITORY: env['GITHUB_REPOSITORY'] })
+    plan = parsePlan(raw, { GITHUB_REPOSITORY: env['GITHUB_REPOSITORY'], GITHUB_API_URL: env['GITHUB_API_URL'] })
   } catch (error) {
     if (error instanceof InputError) {
       core.setFailed(error.message)
@@ -107,7 +103,7 @@ export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: 
       for (const secret of secrets) maskSecret(core, secret)
       setOutputs(core, outputs)
     },
-    openGitHub: (token) => (openGitHub ? openGitHub(token, http) : defaultOpenGitHub(token, http, env)),
+    openGitHub: (token, baseUrl) => (openGitHub ?? defaultOpenGitHub)(token, baseUrl, http),
   })
 
   let error: string | undefined

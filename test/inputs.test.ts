@@ -107,6 +107,7 @@ describe('parsePlan: valid minimal inputs give a typed plan for every operation'
       name: 'SUPRSEND_API_KEY',
       format: 'pem',
       githubToken,
+      githubApiUrl: new URL('https://api.github.com'),
       destinations: [{ kind: 'repository', owner: 'acme', repo: 'app' }],
       writeConcurrency: 10,
     })
@@ -479,12 +480,30 @@ describe('parsePlan: GitHub storage (issue 3)', () => {
       name: 'SUPRSEND_SIGNING_KEY',
       format: 'base64',
       githubToken,
+      githubApiUrl: new URL('https://api.github.com'),
       destinations: [
         { kind: 'environment', owner: 'acme', repo: 'app', environment: 'production' },
         { kind: 'environment', owner: 'acme', repo: 'web', environment: 'production' },
       ],
       writeConcurrency: 5,
     })
+  })
+
+  it('sends the GitHub token to GITHUB_API_URL only over https, or http to loopback', () => {
+    const storing = { ...signing, 'secret-name': 'k', ...store }
+    const ghes = parsePlan(storing, { ...env, GITHUB_API_URL: 'https://ghe.example.com/api/v3' })
+    expect(ghes.store?.githubApiUrl.href).toBe('https://ghe.example.com/api/v3')
+    expect(parsePlan(storing, { ...env, GITHUB_API_URL: 'http://127.0.0.1:8080' }).store?.githubApiUrl.host).toBe(
+      '127.0.0.1:8080',
+    )
+    expect(() => parsePlan(storing, { ...env, GITHUB_API_URL: 'http://ghe.example.com/api/v3' })).toThrow(
+      "GITHUB_API_URL uses http; the action sends 'github-token' only over https (or plain http to a loopback address).",
+    )
+    expect(() => parsePlan(storing, { ...env, GITHUB_API_URL: 'not a url' })).toThrow(
+      "GITHUB_API_URL is not a valid URL; expected the runner's API URL, such as 'https://api.github.com'.",
+    )
+    // Without storage, GITHUB_API_URL is never used and never checked.
+    expect(parsePlan(signing, { ...env, GITHUB_API_URL: 'http://ghe.example.com' }).store).toBeUndefined()
   })
 
   it('a public key goes to a variable; an API key to a secret', () => {
