@@ -409,8 +409,9 @@ export class Executor {
     this.#hooks.onSecret({ 'api-key': key.api_key }, [key.api_key])
     outputs['key-id'] = key.id
     this.#outcome.keys = [apiRow(key), ...(old ? [apiRow(old)] : [])]
-    this.#did(`Created API key ${key.id} ('${key.name ?? name}')`)
-    const stored = await this.#store(key.api_key, `The new API key ${key.id}`)
+    const id = key.id || "(SuprSend's answer had no id; run list-api-keys to see it)"
+    this.#did(`Created API key ${id} ('${key.name ?? name}')`)
+    const stored = await this.#store(key.api_key, `The new API key ${id}`)
     if (!oldId) return
     outputs['previous-key-id'] = oldId
     if (!stored) {

@@ -50,7 +50,16 @@ export interface RetryPolicy {
   /** Attempts in all, the first one included. */
   attempts: number
   baseDelayMs: number
+  /** Cap of the exponential backoff. */
   maxDelayMs: number
+  /**
+   * The longest wait a server may ask for (Retry-After, a rate-limit reset).
+   * A longer one ends the retries: retrying before the server's deadline
+   * only repeats the refusal and can extend the penalty.
+   */
+  maxHintedDelayMs: number
+  /** The least wait after a rate-limit answer that names no time (GitHub asks for a minute). */
+  rateLimitDelayMs: number
 }
 
 export interface HttpOptions {
@@ -71,12 +80,19 @@ export interface HttpOptions {
   isRetryable?: (response: HttpResponse) => boolean
 }
 
-export const defaultRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 30_000 }
+export const defaultRetryPolicy: RetryPolicy = {
+  attempts: 4,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxHintedDelayMs: 10 * 60_000,
+  rateLimitDelayMs: 0,
+}
 
 /**
  * The request could not complete at the network level (refused, reset,
- * timed out). `mayHaveReachedServer` is false only when the connection was
- * never made, so callers can tell an ambiguous failure from a clean one.
+ * timed out). `mayHaveReachedServer` is false when nothing can have been
+ * sent (no connection, or a request refused before sending), so callers can
+ * tell an ambiguous failure from a clean one.
  */
 export class NetworkError extends Error {
   readonly code: string
@@ -104,6 +120,17 @@ const connectFailureCodes = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
+])
+
+// Errors raised while building the request, before anything is sent; repeating them cannot help.
+const invalidRequestCodes = new Set([
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+  'ERR_INVALID_URL',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'UND_ERR_INVALID_ARG',
 ])
 
 function errorCode(error: unknown): string {
@@ -136,7 +163,9 @@ function describeCode(code: string, timeoutMs: number): string {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'the connection could not be made in time'
     default:
-      return `a network error (${code})`
+      return invalidRequestCodes.has(code)
+        ? `the request could not be sent, as a header or the address held a character HTTP does not allow (${code})`
+        : `a network error (${code})`
   }
 }
 
@@ -158,12 +187,14 @@ export function retryAfterMs(headers: Record<string, string>, now = Date.now()):
   return undefined
 }
 
-function backoffMs(policy: RetryPolicy, retryNumber: number, response?: HttpResponse): number {
+/** How long to wait before the next attempt, or undefined when the server asked for longer than is worth waiting. */
+function backoffMs(policy: RetryPolicy, retryNumber: number, response: HttpResponse | undefined, rateLimited: boolean) {
   const hinted = response ? retryAfterMs(response.headers) : undefined
-  if (hinted !== undefined) return Math.min(hinted, policy.maxDelayMs)
+  if (hinted !== undefined) return hinted <= policy.maxHintedDelayMs ? hinted : undefined
   const exponential = policy.baseDelayMs * 2 ** (retryNumber - 1)
   // Full jitter keeps parallel writers from retrying in lockstep.
-  return Math.min(policy.maxDelayMs, Math.round(exponential / 2 + (Math.random() * exponential) / 2))
+  const jittered = Math.min(policy.maxDelayMs, Math.round(exponential / 2 + (Math.random() * exponential) / 2))
+  return rateLimited ? Math.max(jittered, policy.rateLimitDelayMs) : jittered
 }
 
 function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -186,8 +217,8 @@ async function sendOnce(request: HttpRequest, options: HttpOptions, attempt: num
   return { status: statusCode, headers: flattenHeaders(headers), text: await body.text(), attempts: attempt }
 }
 
-function isRetryableStatus(response: HttpResponse, options: HttpOptions): boolean {
-  return response.status === 429 || response.status >= 500 || (options.isRetryable?.(response) ?? false)
+function isRateLimited(response: HttpResponse, options: HttpOptions): boolean {
+  return response.status === 429 || (options.isRetryable?.(response) ?? false)
 }
 
 /**
@@ -205,14 +236,19 @@ export async function send(request: HttpRequest, options: HttpOptions): Promise<
       response = await sendOnce(request, options, attempt)
     } catch (error) {
       const code = errorCode(error)
-      failure = new NetworkError(describeCode(code, options.timeoutMs), code, !connectFailureCodes.has(code), attempt)
+      const sent = !connectFailureCodes.has(code) && !invalidRequestCodes.has(code)
+      failure = new NetworkError(describeCode(code, options.timeoutMs), code, sent, attempt)
     }
-    const retryable = failure !== undefined || (response !== undefined && isRetryableStatus(response, options))
-    if (!retryable || attempt >= attempts) {
+    const rateLimited = response !== undefined && isRateLimited(response, options)
+    const retryable = failure
+      ? !invalidRequestCodes.has(failure.code)
+      : rateLimited || (response !== undefined && response.status >= 500)
+    const delayMs =
+      retryable && attempt < attempts ? backoffMs(options.retry, attempt, response, rateLimited) : undefined
+    if (delayMs === undefined) {
       if (failure) throw failure
       return response as HttpResponse
     }
-    const delayMs = backoffMs(options.retry, attempt, response)
     const reason = failure ? failure.message : `HTTP ${response?.status}`
     options.onRetry?.({ method: request.method, url: request.url, attempt, attempts, delayMs, reason })
     await options.sleep(delayMs)

@@ -253,6 +253,16 @@ function parseGitHubApiUrl(value: string | undefined): URL {
   return url
 }
 
+/** A token goes into an HTTP header, which takes visible ASCII only; never echoed, it is a secret. */
+function parseToken(input: 'service-token' | 'github-token', value: string): string {
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw new InputError(
+      `Input '${input}' contains whitespace, a control character or a non-ASCII character; expected the token alone.`,
+    )
+  }
+  return value
+}
+
 function parseBoolean(input: InputName, value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback
   if (/^true$/i.test(value)) return true
@@ -425,6 +435,7 @@ function parseStore(raw: RawInputs, operation: Operation, env: Environment): Sto
       `Input 'github-token' is required to store into ${given === 'secret-name' ? 'a secret' : 'a variable'}; the workflow's GITHUB_TOKEN cannot write them, so pass a GitHub App token or a PAT with the ${given === 'secret-name' ? "'Secrets'" : "'Variables'"} permission (read and write).`,
     )
   }
+  parseToken('github-token', githubToken)
   const organization = raw.organization
   const environment = raw.environment
   const visibilityRaw = raw.visibility
@@ -550,10 +561,7 @@ export function parsePlan(raw: RawInputs, env: Environment = {}): Plan {
     throw new InputError(`Input '${name}' does not apply to operation '${operation}', which takes ${takes}; remove it.`)
   }
 
-  const serviceToken = raw['service-token'] as string
-  if (controlChar.test(serviceToken) || /\s/.test(serviceToken)) {
-    throw new InputError("Input 'service-token' contains whitespace or a control character; expected the token alone.")
-  }
+  const serviceToken = parseToken('service-token', raw['service-token'] as string)
   const common: Common = {
     serviceToken,
     workspace: parseWorkspace(raw.workspace as string),

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { type RunResult } from './support/harness.ts'
 import {
   apiKeyPath,
+  apiKeyWithSecret,
   errorBody,
   expectNoFragment,
   inputs,
@@ -268,6 +269,21 @@ describe('answers that lose key material', () => {
     )
     for (const line of pemBody(created.private_key_pem)) expect(result.masks).toContain(line)
     expect(result.calls.map((c) => c.method)).toEqual(['GET', 'POST'])
+  })
+
+  it('a 2xx create-api-key answer without an id still masks and outputs the secret', async () => {
+    const { agent, pool } = suprsend()
+    const { id: _id, ...withoutId } = apiKeyWithSecret()
+    pool.intercept({ path: apiKeyPath, method: 'POST' }).reply(201, withoutId, { headers: jsonHeaders })
+
+    const result = await run(inputs('create-api-key', { name: 'backend-prod' }), { agent })
+
+    expect(result.error).toBeUndefined()
+    expect(result.masks).toContain(withoutId.api_key)
+    expect(result.outputs['api-key']).toBe(withoutId.api_key)
+    expect(result.outputs['key-id']).toBe('')
+    expect(result.stdout).toContain("Created API key (SuprSend's answer had no id; run list-api-keys to see it)")
+    expectNoFragment(result.stdout.replace(/^::add-mask::.*$/gm, ''), [withoutId.api_key])
   })
 
   it('a 2xx roll answer without private_key_pem says how to recover: roll the new active key', async () => {

@@ -898,12 +898,12 @@ describe('rate limits and bounded writes', () => {
     agent.assertNoPendingInterceptors()
   })
 
-  it('retries a primary-rate-limit 403 (x-ratelimit-remaining 0), waiting at most the backoff cap', async () => {
+  it('retries a primary-rate-limit 403 (x-ratelimit-remaining 0) when the window resets, not before', async () => {
     const agent = mockAgent()
     const pem = newPem()
     serveRotation(agent, pem)
     await secretDestination(agent, repoSecrets, secretName, { keyId: 'key-app' })
-    const resetInAnHour = String(Math.floor(Date.now() / 1000) + 3600)
+    const resetAt = Math.floor(Date.now() / 1000) + 300
     servePut(
       agent,
       repoSecrets,
@@ -911,7 +911,7 @@ describe('rate limits and bounded writes', () => {
       {
         status: 403,
         body: githubError('API rate limit exceeded for installation.'),
-        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': resetInAnHour },
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(resetAt) },
       },
       204,
     )
@@ -919,8 +919,30 @@ describe('rate limits and bounded writes', () => {
     const result = await runMain(inputs({}), { agent })
 
     expect(result.error).toBeUndefined()
-    expect(result.sleeps).toEqual([30_000])
+    expect(result.sleeps).toHaveLength(1)
+    // Five minutes, well past the 30 s backoff cap: retrying earlier would only meet the limit again.
+    expect(result.sleeps[0]).toBeGreaterThan(295_000)
+    expect(result.sleeps[0]).toBeLessThanOrEqual(300_000)
     expect(JSON.parse(result.outputs['written'] ?? '')[0].result).toBe('updated')
+  })
+
+  it('waits a minute after a secondary rate limit that names no time, as GitHub asks', async () => {
+    const agent = mockAgent()
+    const pem = newPem()
+    serveRotation(agent, pem)
+    await secretDestination(agent, repoSecrets, secretName, { keyId: 'key-app' })
+    servePut(
+      agent,
+      repoSecrets,
+      secretName,
+      { status: 403, body: githubError('You have exceeded a secondary rate limit. Please wait a few minutes.') },
+      201,
+    )
+
+    const result = await runMain(inputs({}), { agent })
+
+    expect(result.error).toBeUndefined()
+    expect(result.sleeps).toEqual([60_000])
   })
 
   /** Five repositories whose PUTs record how many are inside the fake GitHub at once. */

@@ -4,7 +4,8 @@
  * Delays are recorded by the harness's sleep, never waited for.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { defaultRetryPolicy, retryAfterMs, send, type HttpOptions } from '../src/http.ts'
+import { defaultRetryPolicy, NetworkError, retryAfterMs, send, type HttpOptions } from '../src/http.ts'
+import { NodeTransport } from '../src/transport.ts'
 import { mockAgent } from './support/harness.ts'
 import {
   apiKeyPath,
@@ -179,16 +180,31 @@ describe('backoff', () => {
     expect(result.sleeps).toEqual([12_000, 0])
   })
 
-  it('caps a long Retry-After at the policy maximum', async () => {
+  it('waits as long as Retry-After asks, beyond the backoff cap', async () => {
     const { agent, pool } = suprsend()
     pool
       .intercept({ path: listPath(signingPath), method: 'GET' })
-      .reply(429, unavailable, { headers: { ...jsonHeaders, 'retry-after': '3600' } })
+      .reply(429, unavailable, { headers: { ...jsonHeaders, 'retry-after': '120' } })
     pool.intercept({ path: listPath(signingPath), method: 'GET' }).reply(200, page([]), { headers: jsonHeaders })
 
     const result = await run(inputs('list-signing-keys'), { agent })
 
-    expect(result.sleeps).toEqual([defaultRetryPolicy.maxDelayMs])
+    expect(result.error).toBeUndefined()
+    expect(result.sleeps).toEqual([120_000])
+  })
+
+  it('stops retrying when Retry-After asks for longer than the longest wait, rather than retry early', async () => {
+    const { agent, pool } = suprsend()
+    pool
+      .intercept({ path: listPath(signingPath), method: 'GET' })
+      .reply(429, unavailable, { headers: { ...jsonHeaders, 'retry-after': '3600' } })
+
+    const result = await run(inputs('list-signing-keys'), { agent })
+
+    expect(3600_000).toBeGreaterThan(defaultRetryPolicy.maxHintedDelayMs)
+    expect(result.sleeps).toEqual([])
+    expect(result.calls).toHaveLength(1)
+    expect(result.error).toContain('SuprSend answered HTTP 429')
   })
 
   it('backs off exponentially, with jitter, when there is no Retry-After', async () => {
@@ -348,10 +364,32 @@ describe('send()', () => {
   const options = (agent: ReturnType<typeof mockAgent>, sleeps: number[]): HttpOptions => ({
     dispatcher: agent,
     timeoutMs: 5000,
-    retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+    retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000, maxHintedDelayMs: 10_000, rateLimitDelayMs: 0 },
     sleep: async (ms) => {
       sleeps.push(ms)
     },
+  })
+
+  it('never retries a request that could not be built, and says nothing was sent', async () => {
+    // The node:http transport refuses a header value HTTP does not allow before opening a connection.
+    const transport = new NodeTransport()
+    const sleeps: number[] = []
+    const request = send(
+      {
+        method: 'POST',
+        url: new URL('http://127.0.0.1:9/v1/ws/ws_signing_key/'),
+        headers: { authorization: 'ServiceToken tok\u20ac' },
+        idempotent: true,
+      },
+      { ...options(mockAgent(), sleeps), dispatcher: transport },
+    )
+    const error = await request.catch((e: unknown) => e)
+    await transport.close()
+    expect(error).toBeInstanceOf(NetworkError)
+    expect((error as NetworkError).code).toBe('ERR_INVALID_CHAR')
+    expect((error as NetworkError).mayHaveReachedServer).toBe(false)
+    expect((error as NetworkError).message).toContain('could not be sent')
+    expect(sleeps).toEqual([])
   })
 
   it('reports how many attempts an answer took and the retry reasons', async () => {

@@ -918,10 +918,23 @@ describe('parsePlan: names, descriptions and the service token', () => {
     )
   })
 
-  it('a service token with whitespace is rejected without echoing it', () => {
-    const message = inputError({ ...base, 'service-token': `${serviceToken}\nextra`, operation: 'list-api-keys' })
-    expect(message).toBe("Input 'service-token' contains whitespace or a control character; expected the token alone.")
-    expect(message).not.toContain(serviceToken)
+  it('a token that cannot go into an HTTP header is rejected without echoing it', () => {
+    const expected = (input: string) =>
+      `Input '${input}' contains whitespace, a control character or a non-ASCII character; expected the token alone.`
+    for (const bad of [
+      `${serviceToken}\nextra`,
+      `${serviceToken} extra`,
+      `${serviceToken}\u20ac`,
+      `${serviceToken}\u200b`,
+    ]) {
+      const message = inputError({ ...base, 'service-token': bad, operation: 'list-api-keys' })
+      expect(message).toBe(expected('service-token'))
+      expect(message).not.toContain(serviceToken)
+    }
+    const storing = { ...base, operation: 'rotate-signing-key', 'secret-name': 'k' }
+    const github = inputError({ ...storing, 'github-token': 'ghs_abc\u20acdef' })
+    expect(github).toBe(expected('github-token'))
+    expect(github).not.toContain('ghs_abc')
   })
 })
 

@@ -60,7 +60,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubRequeste
           ...(hasBody ? { body: JSON.stringify(body) } : {}),
           idempotent: true,
         },
-        { ...options.http, isRetryable: isRateLimited },
+        // GitHub asks for at least a minute after a secondary rate limit that names no time.
+        { ...options.http, isRetryable: isRateLimited, retry: { ...options.http.retry, rateLimitDelayMs: 60_000 } },
       )
       let data: unknown = undefined
       if (response.text !== '') {

@@ -324,7 +324,9 @@ export class SuprSendClient {
         'Run list-api-keys to check whether it was created: if it was, its secret was not received, so delete it and create another.',
     }
     const { json } = await this.#call('POST', '/ws_api_key/', action, input)
-    return requireFields<ApiKeyWithSecret>(json, ['id', 'api_key'], action, true)
+    // Only the secret is indispensable; a missing id is reported by the caller after the key is stored.
+    const key = requireFields<ApiKeyWithSecret>(json, ['api_key'], action, true)
+    return { ...key, id: typeof key.id === 'string' ? key.id : '' }
   }
 
   async deleteApiKey(id: string): Promise<void> {
