@@ -1,6 +1,6 @@
 import { defaultRetryPolicy, type HttpOptions, type Transport } from './http.ts'
 import { InputError, inputNames, parsePlan, type Plan, type RawInputs } from './inputs.ts'
-import { maskFragments } from './mask.ts'
+import { Secrets } from './mask.ts'
 import { Executor } from './execute.ts'
 import { SuprSendClient } from './suprsend/client.ts'
 import { renderSummary } from './summary.ts'
@@ -25,10 +25,6 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
 async function defaultOpenGitHub(token: string, baseUrl: URL, http: HttpOptions): Promise<GitHubRequester> {
   const { createGitHubClient } = await import('./github/client.ts')
   return createGitHubClient({ token, baseUrl: baseUrl.href, http })
-}
-
-function maskSecret(core: Core, secret: string): void {
-  for (const fragment of maskFragments(secret)) core.setSecret(fragment)
 }
 
 function sentence(text: string): string {
@@ -68,7 +64,11 @@ export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: 
   const raw: RawInputs = {}
   for (const name of inputNames) raw[name] = core.getInput(name)
   // Tokens are masked before anything, valid or not, can be printed.
-  for (const token of [raw['service-token'], raw['github-token']]) if (token) maskSecret(core, token)
+  const secrets = new Secrets()
+  const mask = (secret: string) => {
+    for (const fragment of secrets.add(secret)) core.setSecret(fragment)
+  }
+  for (const token of [raw['service-token'], raw['github-token']]) if (token) mask(token)
 
   let plan: Plan
   try {
@@ -98,9 +98,9 @@ export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: 
     http,
   })
   const executor = new Executor(plan, client, {
-    info: (message) => core.info(message),
-    onSecret: (outputs, secrets) => {
-      for (const secret of secrets) maskSecret(core, secret)
+    info: (message) => core.info(secrets.redact(message)),
+    onSecret: (outputs, values) => {
+      for (const secret of values) mask(secret)
       setOutputs(core, outputs)
     },
     openGitHub: (token, baseUrl) => (openGitHub ?? defaultOpenGitHub)(token, baseUrl, http),
@@ -119,15 +119,18 @@ export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: 
   await writeSummary(
     core,
     env,
-    renderSummary(
-      {
-        operation: plan.operation,
-        workspace: plan.workspace,
-        dryRun: plan.dryRun,
-        ...(failure ? { error: failure } : {}),
-      },
-      outcome,
+    // The summary is a file the runner does not mask, and the failure may quote a server's words.
+    secrets.redact(
+      renderSummary(
+        {
+          operation: plan.operation,
+          workspace: plan.workspace,
+          dryRun: plan.dryRun,
+          ...(failure ? { error: failure } : {}),
+        },
+        outcome,
+      ),
     ),
   )
-  if (failure) core.setFailed(failure)
+  if (failure) core.setFailed(secrets.redact(failure))
 }

@@ -4,7 +4,7 @@
  * and SuprSend's own words, and never the service token or a request header.
  */
 import { describe, expect, it } from 'vitest'
-import { type RunResult } from './support/harness.ts'
+import { githubToken, type RunResult } from './support/harness.ts'
 import {
   apiKeyPath,
   apiKeyWithSecret,
@@ -18,6 +18,7 @@ import {
   publicPath,
   run,
   serviceToken,
+  signingKey,
   signingKeyWithSecret,
   signingPath,
   workspace,
@@ -423,5 +424,56 @@ describe('secrecy of error messages', () => {
 
     const error = expectCleanFailure(result, 'list-signing-keys', { echoes: true })
     expect(error).toContain('ServiceToken ***')
+  })
+
+  it('a token with a quote and a backslash, echoed JSON-escaped, is scrubbed once decoded', async () => {
+    const { agent, pool } = suprsend()
+    const odd = 'sst_"quoted"\\back'
+    pool.intercept({ path: listPath(signingPath), method: 'GET' }).reply((options) => ({
+      statusCode: 401,
+      data: JSON.stringify(
+        errorBody(
+          401,
+          'authentication_failed',
+          'AuthenticationFailed',
+          `Invalid service token: ${(options.headers as Record<string, string>)['authorization']}`,
+        ),
+      ),
+      responseOptions: { headers: jsonHeaders },
+    }))
+
+    const result = await run({ ...inputs('list-signing-keys'), 'service-token': odd }, { agent })
+
+    expect(result.error).toContain('Invalid service token: ServiceToken ***')
+    for (const text of [result.error ?? '', result.summary, result.stdout.replace(/^::add-mask::.*$/gm, '')]) {
+      expect(text).not.toContain('quoted')
+    }
+  })
+
+  it('a GitHub error that echoes the GitHub token is scrubbed from the message and the summary', async () => {
+    const { agent, pool } = suprsend()
+    pool
+      .intercept({ path: listPath(signingPath), method: 'GET' })
+      .reply(200, page([signingKey()]), { headers: jsonHeaders })
+    agent
+      .get('https://api.github.com')
+      .intercept({ path: /.*/, method: 'GET' })
+      .reply((options) => ({
+        statusCode: 403,
+        data: JSON.stringify({ message: `Refused: ${(options.headers as Record<string, string>)['authorization']}` }),
+        responseOptions: { headers: jsonHeaders },
+      }))
+      .persist()
+
+    const result = await run(
+      { ...inputs('rotate-signing-key'), 'secret-name': 'KEY', 'github-token': githubToken },
+      { agent },
+    )
+
+    expect(result.error).toContain('Refused: Bearer ***')
+    for (const text of [result.error ?? '', result.summary, result.stdout.replace(/^::add-mask::.*$/gm, '')]) {
+      expect(text).not.toContain(githubToken)
+    }
+    expect(result.calls.some((call) => call.method === 'POST')).toBe(false)
   })
 })

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { maskFragments, minimumMaskLength } from '../src/mask.ts'
+import { maskFragments, minimumMaskLength, Secrets } from '../src/mask.ts'
 import {
   apiKeyPath,
   apiKeyWithSecret,
@@ -123,13 +123,19 @@ describe('maskFragments', () => {
     expect(maskFragments(crlf)).toEqual(maskFragments(pem))
   })
 
-  it('skips lines too short to be secret in a multi-line secret, but keeps them in the joined body', () => {
+  it('masks every base64 line of a multi-line secret, the short last one included', () => {
     const secret = ['-----BEGIN PRIVATE KEY-----', 'ABCDEFGHIJKLMNOP', 'xy==', '', '-----END PRIVATE KEY-----'].join(
       '\n',
     )
 
-    expect(maskFragments(secret)).toEqual(['ABCDEFGHIJKLMNOP', 'ABCDEFGHIJKLMNOPxy=='])
-    expect(minimumMaskLength).toBe(8)
+    expect(maskFragments(secret)).toEqual(['ABCDEFGHIJKLMNOP', 'xy==', 'ABCDEFGHIJKLMNOPxy=='])
+  })
+
+  it('skips only lines shorter than any line of base64 (4 characters), keeping them in the joined body', () => {
+    const secret = ['-----BEGIN PRIVATE KEY-----', 'ABCDEFGHIJKLMNOP', 'x=', '-----END PRIVATE KEY-----'].join('\n')
+
+    expect(maskFragments(secret)).toEqual(['ABCDEFGHIJKLMNOP', 'ABCDEFGHIJKLMNOPx='])
+    expect(minimumMaskLength).toBe(4)
   })
 
   it('masks a single-line secret whatever its length', () => {
@@ -281,5 +287,20 @@ describe('the service token', () => {
     expect(result.stdout.startsWith(`::add-mask::${serviceToken}\n`)).toBe(true)
     expect(result.calls).toEqual([])
     expect(result.error).toContain("Input 'operation'")
+  })
+})
+
+describe('Secrets.redact', () => {
+  it('scrubs a registered secret as is, JSON-escaped and URL-encoded, whole value first', () => {
+    const secrets = new Secrets()
+    const token = 'tok"en\\with/odd+chars'
+    secrets.add(token)
+    const pem = generatePem()
+    secrets.add(pem)
+    const echoed = `server said ${token}; as JSON ${JSON.stringify(token)}; in a URL ${encodeURIComponent(token)}`
+    const redacted = secrets.redact(`${echoed}\n${pem}`)
+    expect(redacted).not.toContain('tok')
+    expect(redacted).toContain('server said ***; as JSON "***"; in a URL ***')
+    for (const line of pemBody(pem)) expect(redacted).not.toContain(line)
   })
 })

@@ -209,9 +209,8 @@ export class SuprSendClient {
     if (response.status < 200 || response.status > 299) {
       // A retried DELETE that finds nothing: an earlier attempt deleted it.
       if (method === 'DELETE' && response.status === 404 && response.attempts > 1) return { response, json: undefined }
-      // A server or proxy may echo the request's headers back: never repeat the token.
-      const text = response.text.split(this.#options.serviceToken).join('***')
-      throw errorFor({ ...response, text }, action, this.workspace)
+      // A server or proxy may echo the request's headers back; main scrubs every secret from what it prints.
+      throw errorFor(response, action, this.workspace)
     }
     if (response.status === 204 || response.text.trim() === '') return { response, json: undefined }
     try {
