@@ -180,7 +180,7 @@ export class Executor {
     const failed = report.failed.map((f) => `${f.target} (${f.reason})`).join('; ')
     this.#outcome.failure =
       `${keyLabel} exists in SuprSend but was not stored everywhere: written to ${written}; failed: ${failed}. ` +
-      `The value is still in this step's ${this.#plan.store?.type === 'variable' ? "'public-key'" : 'masked'} output for a later 'if: failure()' step to store.`
+      `The value is still in this step's ${store.type === 'variable' ? "'public-key'" : 'masked'} output for a later 'if: failure()' step to store.`
     return false
   }
 

@@ -164,7 +164,6 @@ export interface Environment {
   GITHUB_API_URL?: string | undefined
 }
 
-// Kept as a character class so error messages can say which character is wrong.
 const controlChar = /[\u0000-\u001f\u007f]/
 
 function describeBadChar(value: string): string | undefined {
@@ -215,18 +214,27 @@ function isLoopback(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
 }
 
-function parseApiUrl(value: string): URL {
+/** Parses a URL, or says which of `messages` applies. */
+function parseUrl(value: string, messages: { invalid: string; cleartext: (protocol: string) => string }): URL {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(`Input 'api-url' is not a valid URL; expected an https URL such as '${defaultApiUrl}'.`)
+    throw new InputError(messages.invalid)
   }
+  // Credentials must never travel in clear text; a loopback address never leaves the machine.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new InputError(
-      `Input 'api-url' uses ${url.protocol.replace(':', '')}; expected https (plain http is accepted only for a loopback address such as 127.0.0.1).`,
-    )
+    throw new InputError(messages.cleartext(url.protocol.replace(':', '')))
   }
+  return url
+}
+
+function parseApiUrl(value: string): URL {
+  const url = parseUrl(value, {
+    invalid: `Input 'api-url' is not a valid URL; expected an https URL such as '${defaultApiUrl}'.`,
+    cleartext: (protocol) =>
+      `Input 'api-url' uses ${protocol}; expected https (plain http is accepted only for a loopback address such as 127.0.0.1).`,
+  })
   if (url.username || url.password || url.search || url.hash) {
     throw new InputError(
       `Input 'api-url' carries credentials, a query or a fragment; expected a plain base URL such as '${defaultApiUrl}'.`,
@@ -235,22 +243,13 @@ function parseApiUrl(value: string): URL {
   return url
 }
 
-/** The token that writes secrets must never travel in clear text. */
+/** Where the token that writes secrets goes: github.com, GHES or a data-residency host. */
 function parseGitHubApiUrl(value: string | undefined): URL {
-  let url: URL
-  try {
-    url = new URL(value || 'https://api.github.com')
-  } catch {
-    throw new InputError(
-      "GITHUB_API_URL is not a valid URL; expected the runner's API URL, such as 'https://api.github.com'.",
-    )
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new InputError(
-      `GITHUB_API_URL uses ${url.protocol.replace(':', '')}; the action sends 'github-token' only over https (or plain http to a loopback address).`,
-    )
-  }
-  return url
+  return parseUrl(value || 'https://api.github.com', {
+    invalid: "GITHUB_API_URL is not a valid URL; expected the runner's API URL, such as 'https://api.github.com'.",
+    cleartext: (protocol) =>
+      `GITHUB_API_URL uses ${protocol}; the action sends 'github-token' only over https (or plain http to a loopback address).`,
+  })
 }
 
 /** A token goes into an HTTP header, which takes visible ASCII only; never echoed, it is a secret. */

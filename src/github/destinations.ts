@@ -29,14 +29,12 @@ export interface PreparedDestination {
 }
 
 export class PreflightError extends Error {
-  readonly failures: { target: string; reason: string }[]
   constructor(failures: { target: string; reason: string }[]) {
     const list = failures.map((f) => `${f.target}: ${f.reason}`).join('; ')
     super(
       `GitHub preflight failed for ${failures.length} destination${failures.length === 1 ? '' : 's'}, so nothing was changed in SuprSend: ${list}`,
     )
     this.name = 'PreflightError'
-    this.failures = failures
   }
 }
 
@@ -149,13 +147,14 @@ export async function mapBounded<T, R>(
   return results
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; target: string; reason: string }
+/** One destination's preflight or write: its result, or why it failed. */
+type Attempt<T> = { ok: true; value: T } | { ok: false; target: string; reason: string }
 
 async function prepareOne(
   github: GitHubRequester,
   store: StorePlan,
   destination: Destination,
-): Promise<Outcome<PreparedDestination>> {
+): Promise<Attempt<PreparedDestination>> {
   const target = targetOf(destination)
   const { route, params } = basePath(destination, store.type)
   const prepared: PreparedDestination = { destination, target, exists: false }
@@ -282,7 +281,7 @@ export async function writeAll(
   prepared: PreparedDestination[],
   value: string,
 ): Promise<WriteReport> {
-  const outcomes = await mapBounded(prepared, store.writeConcurrency, async (p): Promise<Outcome<WrittenEntry>> => {
+  const outcomes = await mapBounded(prepared, store.writeConcurrency, async (p): Promise<Attempt<WrittenEntry>> => {
     try {
       return { ok: true, value: await writeOne(github, store, p, value) }
     } catch (error) {

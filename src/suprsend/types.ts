@@ -71,5 +71,3 @@ export interface ErrorBody {
   message?: string
   detail?: string | string[]
 }
-
-export type KeyFamily = 'signing' | 'public' | 'api'
