@@ -36,7 +36,7 @@ export interface Outcome {
   failure?: string
 }
 
-type GitHubDestinations = typeof import('./github/destinations.ts')
+type GitHubDestinations = typeof import('./github/index.ts')
 
 function signingRow(key: SigningKey): KeyRow {
   return {
@@ -147,7 +147,7 @@ export class Executor {
     const store = this.#plan.store
     if (!store) return
     const [module, api] = await Promise.all([
-      import('./github/destinations.ts'),
+      import('./github/index.ts'),
       this.#hooks.openGitHub(store.githubToken, store.githubApiUrl),
     ])
     const prepared = await module.preflight(api, store)

@@ -23,7 +23,7 @@ export interface Collaborators {
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 async function defaultOpenGitHub(token: string, baseUrl: URL, http: HttpOptions): Promise<GitHubRequester> {
-  const { createGitHubClient } = await import('./github/client.ts')
+  const { createGitHubClient } = await import('./github/index.ts')
   return createGitHubClient({ token, baseUrl: baseUrl.href, http })
 }
 

@@ -77,19 +77,35 @@ function stepEnv(inputs: Record<string, string>, githubApiUrl: string): Record<s
   return env
 }
 
-async function measure(label: string, makeArgs: () => { args: string[]; env: Record<string, string> }) {
-  const first = makeArgs()
-  await timeOnce(first.args, first.env) // warm the file cache, as on a runner that just downloaded the action
-  const times: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const { args, env } = makeArgs()
-    times.push(await timeOnce(args, env))
+type Command = () => { args: string[]; env: Record<string, string> }
+
+/**
+ * Times several commands round-robin, one run of each per round, so that
+ * whatever else the machine does in the meantime weighs on all of them
+ * alike; the ratios then compare like with like. Returns each median.
+ */
+async function measure(commands: Record<string, Command>): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = {}
+  for (const [label, make] of Object.entries(commands)) {
+    const { args, env } = make()
+    await timeOnce(args, env) // warm the file cache, as on a runner that just downloaded the action
+    times[label] = []
   }
-  process.stderr.write(`  ${label}: median ${median(times).toFixed(1)} ms over ${runs} runs\n`)
-  return median(times)
+  for (let i = 0; i < runs; i++) {
+    for (const [label, make] of Object.entries(commands)) {
+      const { args, env } = make()
+      times[label]?.push(await timeOnce(args, env))
+    }
+  }
+  const medians: Record<string, number> = {}
+  for (const [label, values] of Object.entries(times)) {
+    medians[label] = median(values)
+    process.stderr.write(`  ${label}: median ${median(values).toFixed(1)} ms over ${runs} runs\n`)
+  }
+  return medians
 }
 
-async function peakRssKb(makeArgs: () => { args: string[]; env: Record<string, string> }): Promise<number> {
+async function peakRssKb(makeArgs: Command): Promise<number> {
   const peaks: number[] = []
   for (let i = 0; i < 3; i++) {
     const { args, env } = makeArgs()
@@ -129,22 +145,32 @@ const rotation = (repos: string[]) => () => ({
 })
 
 process.stderr.write(`Benchmarking ${bundle} on Node ${process.version}\n`)
-const bare = await measure('bare node -e 0', () => ({ args: ['-e', '0'], env: { PATH: process.env['PATH'] ?? '' } }))
-const coldRun = await measure('cold run: list-signing-keys', () => ({
-  args: [bundle],
-  env: stepEnv({ ...common, operation: 'list-signing-keys' }, github.url),
-}))
-const coldRotation = await measure('cold rotation: 1 repository secret', rotation(['acme/app']))
+const cold = await measure({
+  'bare node -e 0': () => ({ args: ['-e', '0'], env: { PATH: process.env['PATH'] ?? '' } }),
+  'cold run: list-signing-keys': () => ({
+    args: [bundle],
+    env: stepEnv({ ...common, operation: 'list-signing-keys' }, github.url),
+  }),
+  'cold rotation: 1 repository secret': rotation(['acme/app']),
+})
+const bare = cold['bare node -e 0'] as number
+const coldRun = cold['cold run: list-signing-keys'] as number
+const coldRotation = cold['cold rotation: 1 repository secret'] as number
 const rss = await peakRssKb(rotation(['acme/app']))
 
 suprsend.latencyMs = latencyMs
 github.latencyMs = latencyMs
-const fan: Record<number, number> = {}
-for (const n of fanOut)
-  fan[n] = await measure(
-    `fan-out: ${n} repositories at ${latencyMs} ms per request`,
-    rotation(repositories.slice(0, n)),
-  )
+const fanTimes = await measure(
+  Object.fromEntries(
+    fanOut.map((n) => [
+      `fan-out: ${n} repositories at ${latencyMs} ms per request`,
+      rotation(repositories.slice(0, n)),
+    ]),
+  ),
+)
+const fan: Record<number, number> = Object.fromEntries(
+  fanOut.map((n) => [n, fanTimes[`fan-out: ${n} repositories at ${latencyMs} ms per request`] as number]),
+)
 await suprsend.close()
 await github.close()
 rmSync(work, { recursive: true, force: true })
