@@ -1,6 +1,6 @@
 // Local stand-in for the GitHub REST endpoints the action uses: repository lookup, Actions secrets
-// (repository, environment, organization) and Actions variables. Facts:
-// /work/shared/reference/github-actions-facts.md.
+// (repository, environment, organization) and Actions variables, as GitHub's REST API
+// documentation describes them.
 //
 // Decisions where GitHub's behaviour is not pinned down by the facts:
 // - Auth first: no Authorization header -> 401 "Requires authentication"; an unknown token (or a

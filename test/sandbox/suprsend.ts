@@ -1,5 +1,5 @@
 // Local stand-in for SuprSend's management API (workspace signing keys, public keys, API keys).
-// Contract: /work/shared/reference/suprsend-management-api.md and its OpenAPI extract.
+// Contract: SuprSend's management API reference for workspace keys and its published OpenAPI.
 //
 // Behaviour that the documentation leaves open, as this sandbox decides it:
 // - Routing first, then auth, then workspace, then method: an unknown path (including a documented
