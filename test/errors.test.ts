@@ -272,6 +272,24 @@ describe('answers that lose key material', () => {
     expect(result.calls.map((c) => c.method)).toEqual(['GET', 'POST'])
   })
 
+  it('a 2xx roll answer with only private_key_pem still delivers the key, with the base64 form rebuilt', async () => {
+    const { agent, pool } = suprsend()
+    const uid = 'signing_key_2b3c4d'
+    const rolled = signingKeyWithSecret()
+    const { private_key_base64: _b64, ...withoutBase64 } = rolled
+    pool
+      .intercept({ path: `${signingPath}${uid}/roll/`, method: 'POST' })
+      .reply(201, withoutBase64, { headers: jsonHeaders })
+
+    const result = await run(inputs('roll-signing-key', { 'signing-key-uid': uid }), { agent })
+
+    expect(result.error).toBeUndefined()
+    expect(result.outputs['private-key']).toBe(rolled.private_key_pem)
+    expect(result.outputs['private-key-base64']).toBe(Buffer.from(rolled.private_key_pem).toString('base64'))
+    expect(result.masks).toContain(result.outputs['private-key-base64'])
+    expect(result.calls).toHaveLength(1)
+  })
+
   it('a 2xx create-api-key answer without an id still masks and outputs the secret', async () => {
     const { agent, pool } = suprsend()
     const { id: _id, ...withoutId } = apiKeyWithSecret()

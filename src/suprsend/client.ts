@@ -139,13 +139,11 @@ function signingKeyFrom(json: unknown, action: Action): SigningKeyWithSecret {
     const decoded = Buffer.from(key.private_key_base64, 'base64').toString('utf8')
     if (decoded.includes('-----BEGIN ')) key.private_key_pem = decoded
   }
-  // Fails, without echoing the answer, when no usable form of the key came back.
-  requireFields<SigningKeyWithSecret>(
-    key,
-    given(key.private_key_base64) ? ['private_key_pem'] : ['private_key_pem', 'private_key_base64'],
-    action,
-    true,
-  )
+  // Fails, without echoing the answer, only when no usable form of the key came back.
+  if (!given(key.private_key_pem)) {
+    const missing = given(key.private_key_base64) ? ['private_key_pem'] : ['private_key_pem', 'private_key_base64']
+    requireFields<SigningKeyWithSecret>(key, missing, action, true)
+  }
   const pem = key.private_key_pem as string
   return {
     ...key,
