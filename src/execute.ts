@@ -54,7 +54,7 @@ function publicRow(key: PublicKey): KeyRow {
     id: key.id,
     name: key.name ?? '',
     public_key: key.api_key,
-    secure_mode: String(key.is_secure_mode_enabled),
+    secure_mode: typeof key.is_secure_mode_enabled === 'boolean' ? String(key.is_secure_mode_enabled) : '',
     is_default: String(key.is_default ?? false),
     rotated_at: key.rotated_at ?? '',
   }
@@ -338,7 +338,7 @@ export class Executor {
     const outputs = this.#outcome.outputs
     outputs['key-id'] = key.id
     outputs['public-key'] = key.api_key
-    outputs['secure-mode'] = String(key.is_secure_mode_enabled)
+    outputs['secure-mode'] = typeof key.is_secure_mode_enabled === 'boolean' ? String(key.is_secure_mode_enabled) : ''
     this.#outcome.keys = [publicRow(key)]
   }
 

@@ -343,6 +343,24 @@ describe('public keys', () => {
     expect(result.stdout).toContain(`Rotated public key ${rotated.id}`)
   })
 
+  it('rotate-public-key keeps the new value when the answer leaves out the id and secure-mode flag', async () => {
+    const { agent, pool } = suprsend()
+    const { id, is_secure_mode_enabled: _flag, ...rotated } = publicKey()
+    pool
+      .intercept({ path: `${publicPath}${id}/rotate/`, method: 'PATCH' })
+      .reply(202, rotated, { headers: jsonHeaders })
+
+    const result = await run(inputs('rotate-public-key', { 'public-key-id': id }), { agent })
+
+    expect(result.error).toBeUndefined()
+    expect(result.outputs).toEqual({
+      'dry-run': 'false',
+      'key-id': id,
+      'public-key': rotated.api_key,
+      'secure-mode': '',
+    })
+  })
+
   it.each([
     ['enable-secure-mode', true],
     ['disable-secure-mode', false],

@@ -157,6 +157,12 @@ function signingKeyFrom(json: unknown, action: Action): SigningKeyWithSecret {
   }
 }
 
+/** A public key answer: its value is what matters; a missing id falls back to the one asked for. */
+function publicKeyFrom(json: unknown, action: Action, knownId?: string): PublicKey {
+  const key = requireFields<PublicKey>(json, ['api_key'], action, false)
+  return { ...key, id: typeof key.id === 'string' && key.id !== '' ? key.id : (knownId ?? '') }
+}
+
 export interface SuprSendClientOptions {
   apiUrl: URL
   serviceToken: string
@@ -279,7 +285,7 @@ export class SuprSendClient {
       ifUnsure: 'Run list-public-keys to check whether it was created before trying again.',
     }
     const { json } = await this.#call('POST', '/ws_public_key/', action, input)
-    return requireFields<PublicKey>(json, ['id', 'api_key'], action, false)
+    return publicKeyFrom(json, action)
   }
 
   async setSecureMode(id: string, enabled: boolean): Promise<PublicKey> {
@@ -290,7 +296,7 @@ export class SuprSendClient {
     const { json } = await this.#call('PATCH', `/ws_public_key/${encodeURIComponent(id)}/`, action, {
       is_secure_mode_enabled: enabled,
     })
-    return requireFields<PublicKey>(json, ['id', 'api_key'], action, false)
+    return publicKeyFrom(json, action, id)
   }
 
   async rotatePublicKey(id: string): Promise<PublicKey> {
@@ -300,7 +306,7 @@ export class SuprSendClient {
       ifUnsure: `Run list-public-keys to see the current value of '${id}'.`,
     }
     const { json } = await this.#call('PATCH', `/ws_public_key/${encodeURIComponent(id)}/rotate/`, action)
-    return requireFields<PublicKey>(json, ['id', 'api_key'], action, false)
+    return publicKeyFrom(json, action, id)
   }
 
   async deletePublicKey(id: string): Promise<void> {
