@@ -1,5 +1,5 @@
 import type { Plan, StorePlan } from './inputs.ts'
-import type { SuprSendClient } from './suprsend/client.ts'
+import type { Deletion, SuprSendClient } from './suprsend/client.ts'
 import type { ApiKey, PublicKey, SigningKey, SigningKeyWithSecret } from './suprsend/types.ts'
 import type { GitHubRequester, PreparedDestination, WrittenEntry } from './github/destinations.ts'
 
@@ -137,6 +137,14 @@ export class Executor {
     this.#hooks.info(message)
   }
 
+  #deleted(result: Deletion, what: string): void {
+    this.#did(
+      result === 'deleted'
+        ? `Deleted ${what}`
+        : `Deleted ${what} (an earlier attempt went through; the retry found it gone)`,
+    )
+  }
+
   #wouldDo(message: string): void {
     this.#outcome.planned.push(message)
     this.#hooks.info(`Dry run: would ${message}`)
@@ -223,8 +231,7 @@ export class Executor {
           this.#wouldDo(`delete signing key ${key.uid} (${key.status})`)
           break
         }
-        await this.#client.deleteSigningKey(plan.signingKeyUid)
-        this.#did(`Deleted signing key ${plan.signingKeyUid}`)
+        this.#deleted(await this.#client.deleteSigningKey(plan.signingKeyUid), `signing key ${plan.signingKeyUid}`)
         break
       }
       case 'create-public-key': {
@@ -267,8 +274,7 @@ export class Executor {
           this.#wouldDo(`delete API key ${key.id} ('${key.name ?? ''}')`)
           break
         }
-        await this.#client.deleteApiKey(plan.apiKeyId)
-        this.#did(`Deleted API key ${plan.apiKeyId}`)
+        this.#deleted(await this.#client.deleteApiKey(plan.apiKeyId), `API key ${plan.apiKeyId}`)
         break
       }
     }
@@ -379,8 +385,7 @@ export class Executor {
         return
       }
       case 'delete-public-key':
-        await this.#client.deletePublicKey(id)
-        this.#did(`Deleted public key ${id}`)
+        this.#deleted(await this.#client.deletePublicKey(id), `public key ${id}`)
         return
     }
   }
@@ -418,7 +423,14 @@ export class Executor {
       this.#outcome.failure += ` The old API key ${oldId} was not deleted.`
       return
     }
-    await this.#client.deleteApiKey(oldId)
-    this.#did(`Deleted the old API key ${oldId}`)
+    try {
+      this.#deleted(await this.#client.deleteApiKey(oldId), `the old API key ${oldId}`)
+    } catch (error) {
+      // The new key is stored everywhere; say so, or the reader would think the rotation was lost.
+      const where = this.#outcome.written.map((w) => w.target).join(', ') || 'no destination'
+      this.#outcome.failure =
+        `The new API key ${id} was created and stored (${where}), but deleting the old API key ${oldId} failed: ` +
+        `${(error as Error).message}. Both keys work now: delete ${oldId} with delete-api-key once nothing uses it`
+    }
   }
 }

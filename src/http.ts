@@ -42,8 +42,14 @@ export interface HttpResponse {
   status: number
   headers: Record<string, string>
   text: string
-  /** How many attempts it took: a 404 on a retried DELETE means an earlier attempt deleted it. */
+  /** How many attempts it took. */
   attempts: number
+  /**
+   * Whether an earlier attempt may have been carried out by the server (it
+   * answered 5xx, or the connection failed after the request may have been
+   * sent): then a 404 on a retried DELETE means that attempt deleted it.
+   */
+  earlierAttemptMayHaveApplied: boolean
 }
 
 export interface RetryPolicy {
@@ -214,7 +220,13 @@ async function sendOnce(request: HttpRequest, options: HttpOptions, attempt: num
     body: request.body ?? null,
     signal: AbortSignal.timeout(options.timeoutMs),
   })
-  return { status: statusCode, headers: flattenHeaders(headers), text: await body.text(), attempts: attempt }
+  return {
+    status: statusCode,
+    headers: flattenHeaders(headers),
+    text: await body.text(),
+    attempts: attempt,
+    earlierAttemptMayHaveApplied: false,
+  }
 }
 
 function isRateLimited(response: HttpResponse, options: HttpOptions): boolean {
@@ -229,11 +241,13 @@ function isRateLimited(response: HttpResponse, options: HttpOptions): boolean {
  */
 export async function send(request: HttpRequest, options: HttpOptions): Promise<HttpResponse> {
   const attempts = request.idempotent ? Math.max(1, options.retry.attempts) : 1
+  let mayHaveApplied = false
   for (let attempt = 1; ; attempt++) {
     let response: HttpResponse | undefined
     let failure: NetworkError | undefined
     try {
       response = await sendOnce(request, options, attempt)
+      response.earlierAttemptMayHaveApplied = mayHaveApplied
     } catch (error) {
       const code = errorCode(error)
       const sent = !connectFailureCodes.has(code) && !invalidRequestCodes.has(code)
@@ -249,6 +263,7 @@ export async function send(request: HttpRequest, options: HttpOptions): Promise<
       if (failure) throw failure
       return response as HttpResponse
     }
+    mayHaveApplied ||= failure ? failure.mayHaveReachedServer : (response?.status ?? 0) >= 500
     const reason = failure ? failure.message : `HTTP ${response?.status}`
     options.onRetry?.({ method: request.method, url: request.url, attempt, attempts, delayMs, reason })
     await options.sleep(delayMs)

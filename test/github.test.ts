@@ -1152,6 +1152,36 @@ describe('rotate-api-key', () => {
     agent.assertNoPendingInterceptors()
   })
 
+  it('says the new key is stored and both keys work when only deleting the old one fails', async () => {
+    const agent = mockAgent()
+    const secret = newApiKey()
+    serveApiKeys(agent)
+    serveApiKeyCreate(agent, 'backend-prod', secret)
+    const pair = await secretDestination(agent, repoSecrets, apiSecret, { keyId: 'key-app', put: 201 })
+    suprsend(agent)
+      .intercept({ path: `/v1/${workspace}/ws_api_key/ws_apik_old/`, method: 'DELETE' })
+      .reply(
+        400,
+        { code: 400, message: 'cannot delete the last key' },
+        { headers: { 'content-type': 'application/json' } },
+      )
+
+    const result = await runMain(
+      inputs({ operation: 'rotate-api-key', 'api-key-id': 'ws_apik_old', 'secret-name': apiSecret }),
+      { agent },
+    )
+
+    expect(openedPut(result, `${repoSecrets}/${apiSecret}`, pair).toString('utf8')).toBe(secret)
+    expect(result.error).toBe(
+      "rotate-api-key in workspace 'staging' failed: The new API key ws_apik_new was created and stored (acme/app), " +
+        "but deleting the old API key ws_apik_old failed: SuprSend answered HTTP 400 while deleting API key 'ws_apik_old': " +
+        'cannot delete the last key. Both keys work now: delete ws_apik_old with delete-api-key once nothing uses it.',
+    )
+    expect(result.outputs['key-id']).toBe('ws_apik_new')
+    expect(result.outputs['previous-key-id']).toBe('ws_apik_old')
+    expectSecretHidden(result, [secret])
+  })
+
   it('never deletes the old key when storing the new one failed, and says so', async () => {
     const agent = mockAgent()
     const secret = newApiKey()

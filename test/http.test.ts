@@ -344,6 +344,27 @@ describe('DELETE answering 404', () => {
     expect(result.stdout).toContain(`Deleted API key ${id}`)
   })
 
+  it.each([
+    ['429', 429],
+    ['a refused connection', 0],
+  ])('after a first attempt that cannot have deleted anything (%s), 404 is an error', async (_label, firstStatus) => {
+    const { agent, pool } = suprsend()
+    const id = 'ws_apik_typo00'
+    const path = `${apiKeyPath}${id}/`
+    const first = pool.intercept({ path, method: 'DELETE' })
+    if (firstStatus) first.reply(firstStatus, unavailable, { headers: { ...jsonHeaders, 'retry-after': '1' } })
+    else first.replyWithError(networkError('ECONNREFUSED'))
+    pool
+      .intercept({ path, method: 'DELETE' })
+      .reply(404, errorBody(404, 'not_found', 'NotFound', `api key '${id}' not found`), { headers: jsonHeaders })
+
+    const result = await run(inputs('delete-api-key', { 'api-key-id': id }), { agent })
+
+    expect(result.calls).toHaveLength(2)
+    expect(result.error).toContain(`API key '${id}' was not found in workspace '${workspace}'`)
+    expect(result.stdout).not.toContain('Deleted API key')
+  })
+
   it('on the first attempt, 404 is an error naming the key', async () => {
     const { agent, pool } = suprsend()
     const uid = 'signing_key_d4e5f6'

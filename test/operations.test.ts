@@ -119,6 +119,40 @@ describe('signing keys', () => {
     expect(keysOutput(result.outputs)).toHaveLength(10)
   })
 
+  it('without meta.count, reads on while pages come back full, and finds the active key on page 2', async () => {
+    const { agent, pool } = suprsend()
+    const rolled = Array.from({ length: 10 }, () => signingKey({ status: 'rolled' }))
+    const active = signingKey({ status: 'active' })
+    // The server caps pages at 10 and says so in meta.limit, but gives no count.
+    pool
+      .intercept({ path: listPath(signingPath, 0), method: 'GET' })
+      .reply(200, { meta: { limit: 10, offset: 0 }, results: rolled }, { headers: jsonHeaders })
+    pool
+      .intercept({ path: listPath(signingPath, 10), method: 'GET' })
+      .reply(200, { meta: { limit: 10, offset: 10 }, results: [active] }, { headers: jsonHeaders })
+
+    const result = await run(inputs('list-signing-keys'), { agent })
+
+    expect(result.error).toBeUndefined()
+    expect(result.calls).toHaveLength(2)
+    expect(keysOutput(result.outputs).map((k) => k['uid'])).toEqual([...rolled, active].map((k) => k.uid))
+  })
+
+  it('a server that ignores offset and repeats a page cannot double the list or loop', async () => {
+    const { agent, pool } = suprsend()
+    const keys = Array.from({ length: 10 }, () => signingKey({ status: 'rolled' }))
+    pool
+      .intercept({ path: /\/ws_signing_key\/\?limit=100&offset=\d+$/, method: 'GET' })
+      .reply(200, page(keys, { count: 30 }), { headers: jsonHeaders })
+      .persist()
+
+    const result = await run(inputs('list-signing-keys'), { agent })
+
+    expect(result.error).toBeUndefined()
+    expect(result.calls).toHaveLength(2)
+    expect(keysOutput(result.outputs)).toHaveLength(10)
+  })
+
   it('create-signing-key checks for an active key, then POSTs without a body and outputs the key and its private key', async () => {
     const { agent, pool } = suprsend()
     const old = signingKey({ status: 'rolled' })

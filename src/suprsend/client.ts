@@ -163,6 +163,8 @@ function publicKeyFrom(json: unknown, action: Action, knownId?: string): PublicK
   return { ...key, id: typeof key.id === 'string' && key.id !== '' ? key.id : (knownId ?? '') }
 }
 
+export type Deletion = 'deleted' | 'already-deleted'
+
 export interface SuprSendClientOptions {
   apiUrl: URL
   serviceToken: string
@@ -211,8 +213,10 @@ export class SuprSendClient {
       throw error
     }
     if (response.status < 200 || response.status > 299) {
-      // A retried DELETE that finds nothing: an earlier attempt deleted it.
-      if (method === 'DELETE' && response.status === 404 && response.attempts > 1) return { response, json: undefined }
+      // A retried DELETE that finds nothing after an attempt that may have gone through: that attempt deleted it.
+      if (method === 'DELETE' && response.status === 404 && response.earlierAttemptMayHaveApplied) {
+        return { response, json: undefined }
+      }
       // A server or proxy may echo the request's headers back; main scrubs every secret from what it prints.
       throw errorFor(response, action, this.workspace)
     }
@@ -228,18 +232,36 @@ export class SuprSendClient {
     }
   }
 
+  /**
+   * Reads every page. Keys are told apart by id, so a server that repeats a
+   * page cannot double a list, and the loop ends on an empty page, a page
+   * with nothing new, `meta.count` reached, or (without a count) a short page.
+   */
   async #list<T>(path: string, doing: string): Promise<T[]> {
     const items: T[] = []
+    const seen = new Set<string>()
+    let offset = 0
     for (let page = 0; page < maxPages; page++) {
-      const offset = items.length
       const { json } = await this.#call('GET', `${path}?limit=${pageSize}&offset=${offset}`, { doing })
       const body = (json ?? {}) as ListPage<T>
       if (!Array.isArray(body.results)) {
         throw new SuprSendError(`SuprSend's answer while ${doing} had no 'results' list`)
       }
-      items.push(...body.results)
-      const total = body.meta?.count
-      if (body.results.length === 0 || typeof total !== 'number' || items.length >= total) return items
+      let added = 0
+      for (const item of body.results) {
+        if (item === null || typeof item !== 'object') continue
+        const id = (item as { id?: unknown }).id
+        const identity = typeof id === 'string' ? id : JSON.stringify(item)
+        if (seen.has(identity)) continue
+        seen.add(identity)
+        items.push(item)
+        added++
+      }
+      offset += body.results.length
+      const total = Number(body.meta?.count ?? Number.NaN)
+      const limit = Number(body.meta?.limit) || pageSize
+      if (body.results.length === 0 || added === 0) return items
+      if (Number.isFinite(total) ? items.length >= total : body.results.length < limit) return items
     }
     throw new SuprSendError(`SuprSend kept returning pages while ${doing}; stopped after ${maxPages} pages`)
   }
@@ -268,11 +290,13 @@ export class SuprSendClient {
     return signingKeyFrom(json, action)
   }
 
-  async deleteSigningKey(uid: string): Promise<void> {
-    await this.#call('DELETE', `/ws_signing_key/${encodeURIComponent(uid)}/`, {
+  /** Deletes the key; 'already-deleted' when a retry found it gone after an attempt that went through. */
+  async deleteSigningKey(uid: string): Promise<Deletion> {
+    const { response } = await this.#call('DELETE', `/ws_signing_key/${encodeURIComponent(uid)}/`, {
       doing: `deleting signing key '${uid}'`,
       key: { noun: 'signing key', id: uid, input: 'signing-key-uid' },
     })
+    return response.status === 404 ? 'already-deleted' : 'deleted'
   }
 
   listPublicKeys(): Promise<PublicKey[]> {
@@ -309,11 +333,13 @@ export class SuprSendClient {
     return publicKeyFrom(json, action, id)
   }
 
-  async deletePublicKey(id: string): Promise<void> {
-    await this.#call('DELETE', `/ws_public_key/${encodeURIComponent(id)}/`, {
+  /** Deletes the key; 'already-deleted' when a retry found it gone after an attempt that went through. */
+  async deletePublicKey(id: string): Promise<Deletion> {
+    const { response } = await this.#call('DELETE', `/ws_public_key/${encodeURIComponent(id)}/`, {
       doing: `deleting public key '${id}'`,
       key: { noun: 'public key', id, input: 'public-key-id' },
     })
+    return response.status === 404 ? 'already-deleted' : 'deleted'
   }
 
   listApiKeys(): Promise<ApiKey[]> {
@@ -332,10 +358,12 @@ export class SuprSendClient {
     return { ...key, id: typeof key.id === 'string' ? key.id : '' }
   }
 
-  async deleteApiKey(id: string): Promise<void> {
-    await this.#call('DELETE', `/ws_api_key/${encodeURIComponent(id)}/`, {
+  /** Deletes the key; 'already-deleted' when a retry found it gone after an attempt that went through. */
+  async deleteApiKey(id: string): Promise<Deletion> {
+    const { response } = await this.#call('DELETE', `/ws_api_key/${encodeURIComponent(id)}/`, {
       doing: `deleting API key '${id}'`,
       key: { noun: 'API key', id, input: 'api-key-id' },
     })
+    return response.status === 404 ? 'already-deleted' : 'deleted'
   }
 }
