@@ -235,9 +235,9 @@ function parseApiUrl(value: string): URL {
     cleartext: (protocol) =>
       `Input 'api-url' uses ${protocol}; expected https (plain http is accepted only for a loopback address such as 127.0.0.1).`,
   })
-  if (url.username || url.password || url.search || url.hash) {
+  if (url.username || url.password || url.search || url.hash || url.pathname.includes('//')) {
     throw new InputError(
-      `Input 'api-url' carries credentials, a query or a fragment; expected a plain base URL such as '${defaultApiUrl}'.`,
+      `Input 'api-url' carries credentials, a query, a fragment or an empty path segment; expected a plain base URL such as '${defaultApiUrl}'.`,
     )
   }
   return url
@@ -343,6 +343,7 @@ const entryForms = "'owner/repo' or 'owner/repo/environment' entries"
 /** Why an environment name cannot be used, or undefined when it can. */
 function environmentProblem(name: string): string | undefined {
   if (name === '') return 'is empty'
+  if (name === '.' || name === '..') return `is '${name}', which a URL path would swallow`
   if (controlChar.test(name)) return 'contains a control character'
   if (name.trim() !== name) return 'has surrounding whitespace'
   if (name.length > 255) return `is ${name.length} characters long (at most 255)`
@@ -508,10 +509,9 @@ function parseStore(raw: RawInputs, operation: Operation, env: Environment): Sto
           `Inputs 'environment' and 'repositories' cannot be combined when an entry names its own environment ('${targetOfEntry(named).slice(0, 100)}'); write every entry as 'owner/repo/environment', or use 'environment' with plain 'owner/repo' entries.`,
         )
       }
-      if (environmentProblem(environment)) {
-        throw new InputError(
-          "Input 'environment' contains a control character, surrounding whitespace or over 255 characters; expected an environment name such as 'production'.",
-        )
+      const problem = environmentProblem(environment)
+      if (problem) {
+        throw new InputError(`Input 'environment' ${problem}; expected an environment name such as 'production'.`)
       }
       destinations = repositories.map(({ owner, repo }) => ({ kind: 'environment', owner, repo, environment }))
     } else {

@@ -47,11 +47,12 @@ function setOutputs(core: Core, outputs: Record<string, string>): void {
   }
 }
 
-async function writeSummary(core: Core, env: Collaborators['env'], markdown: string): Promise<void> {
+async function writeSummary(core: Core, env: Collaborators['env'], render: () => string): Promise<void> {
   if (!env['GITHUB_STEP_SUMMARY']) return
   try {
-    await core.summary.addRaw(markdown).write()
+    await core.summary.addRaw(render()).write()
   } catch (error) {
+    // Never in the way of the failure message or the outputs, which matter more.
     core.warning(`Could not write the job summary: ${(error as Error).message}`)
   }
 }
@@ -116,10 +117,8 @@ export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: 
   error ??= outcome.failure
   setOutputs(core, outcome.outputs)
   const failure = error ? sentence(`${plan.operation} in workspace '${plan.workspace}' failed: ${error}`) : undefined
-  await writeSummary(
-    core,
-    env,
-    // The summary is a file the runner does not mask, and the failure may quote a server's words.
+  // The summary is a file the runner does not mask, and the failure may quote a server's words.
+  await writeSummary(core, env, () =>
     secrets.redact(
       renderSummary(
         {

@@ -5,8 +5,9 @@ import type { Outcome } from './execute.ts'
  * stored. Built only from the Outcome, which holds no secret fields.
  */
 
-function cell(value: string): string {
-  const text = value
+/** Any value a server sent, as one safe table cell. */
+function cell(value: unknown): string {
+  const text = (value === null || value === undefined ? '' : String(value))
     .replace(/[\r\n]+/g, ' ')
     .replace(/\|/g, '\\|')
     .replace(/</g, '&lt;')

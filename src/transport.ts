@@ -36,7 +36,8 @@ export class NodeTransport implements Transport {
   readonly #https = new HttpsAgent({ keepAlive: true })
 
   request(options: TransportRequest): Promise<TransportResponse> {
-    const url = new URL(options.path, options.origin)
+    // Concatenated, not resolved: a path starting with '//' must never name another host.
+    const url = new URL(options.origin + options.path)
     const secure = url.protocol === 'https:'
     const send = secure ? httpsRequest : httpRequest
     const headers: Record<string, string> = { ...options.headers }

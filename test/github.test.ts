@@ -213,6 +213,17 @@ describe('storing a signing key in secrets', () => {
     expect(result.stdout).toContain('acme/app (exists)')
   })
 
+  it("reports a new secret as 'created' when GitHub answers a success other than 201 or 204", async () => {
+    const agent = mockAgent()
+    serveRotation(agent, newPem())
+    await secretDestination(agent, repoSecrets, secretName, { keyId: 'key-app-3', exists: false, put: 200 })
+
+    const result = await runMain(inputs({}), { agent })
+
+    expect(result.error).toBeUndefined()
+    expect(JSON.parse(result.outputs['written'] ?? '')[0].result).toBe('created')
+  })
+
   it('still stores the key when the runner cannot take outputs, and warns about each one', async () => {
     const agent = mockAgent()
     const pem = newPem()
@@ -1089,12 +1100,54 @@ describe('dry-run', () => {
     )
 
     expect(result.error).toBeUndefined()
-    expect(result.calls.map((call) => `${call.method} ${new URL(call.url).pathname}`)).toEqual([
+    expect(result.calls.map((call) => `${call.method} ${new URL(call.url).pathname}`).sort()).toEqual([
+      `GET ${base}`,
       `GET ${base}/${variableName}`,
     ])
     expect(result.stdout).toContain(
       `Dry run: would create public key 'web-app' and store it in variable ${variableName} in organization acme`,
     )
+  })
+
+  it('stops a variable preflight when the environment does not exist, though the variable GET alone would pass', async () => {
+    const agent = mockAgent()
+    const base = paths.environment('acme/app', 'staging', 'variables')
+    agent
+      .get(githubUrl)
+      .intercept({ path: `${base}?per_page=1`, method: 'GET' })
+      .reply(404, githubError('Not Found'), json)
+    agent
+      .get(githubUrl)
+      .intercept({ path: `${base}/${variableName}`, method: 'GET' })
+      .reply(404, githubError('Not Found'), json)
+
+    const result = await runMain(
+      publicKeyInputs({
+        operation: 'rotate-public-key',
+        'public-key-id': 'ws_pubk_1',
+        repositories: 'acme/app/staging',
+      }),
+      { agent },
+    )
+
+    expect(result.error).toContain('GitHub preflight failed for 1 destination')
+    expect(result.error).toContain('acme/app/staging')
+    expect(result.calls.some((call) => call.method !== 'GET')).toBe(false)
+  })
+
+  it('stops a secret preflight on a public key that cannot seal, before anything is rolled', async () => {
+    const agent = mockAgent()
+    serveSigningKeys(agent, [activeKey])
+    agent
+      .get(githubUrl)
+      .intercept({ path: `${repoSecrets}/public-key`, method: 'GET' })
+      .reply(200, JSON.stringify({ key_id: 'k1', key: 'not-a-curve25519-key' }), json)
+    serveExisting(agent, repoSecrets, secretName, false)
+
+    const result = await runMain(inputs({}), { agent })
+
+    expect(result.error).toContain("GitHub's public key for acme/app cannot be used")
+    expect(result.calls.some((call) => call.method !== 'GET')).toBe(false)
   })
 
   it('fails a dry run whose preflight fails, still sending no mutating request', async () => {

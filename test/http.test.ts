@@ -381,6 +381,35 @@ describe('DELETE answering 404', () => {
   })
 })
 
+describe('NodeTransport', () => {
+  it("never reads a path that starts with '//' as another host", async () => {
+    const { createServer } = await import('node:http')
+    const seen: string[] = []
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? '')
+      res.end('{}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    const transport = new NodeTransport()
+    try {
+      const response = await transport.request({
+        origin: `http://127.0.0.1:${port}`,
+        path: '//127.0.0.2:9/v1/',
+        method: 'GET',
+        headers: {},
+        body: null,
+        signal: AbortSignal.timeout(5000),
+      })
+      expect(response.statusCode).toBe(200)
+      expect(seen).toEqual(['//127.0.0.2:9/v1/'])
+    } finally {
+      await transport.close()
+      server.close()
+    }
+  })
+})
+
 describe('send()', () => {
   const options = (agent: ReturnType<typeof mockAgent>, sleeps: number[]): HttpOptions => ({
     dispatcher: agent,

@@ -383,10 +383,11 @@ describe('parsePlan: api-url', () => {
     'http://me:pw@127.0.0.1:8080',
     'https://management-api.suprsend.com/?token=abc',
     'https://management-api.suprsend.com/#frag',
-  ])('rejects credentials, a query or a fragment: %s', (value) => {
+    'http://127.0.0.1:8080//127.0.0.2:9090/',
+  ])('rejects credentials, a query, a fragment or an empty path segment: %s', (value) => {
     const message = inputError({ ...base, operation: 'list-api-keys', 'api-url': value })
     expect(message).toBe(
-      `Input 'api-url' carries credentials, a query or a fragment; expected a plain base URL such as '${defaultApiUrl}'.`,
+      `Input 'api-url' carries credentials, a query, a fragment or an empty path segment; expected a plain base URL such as '${defaultApiUrl}'.`,
     )
     expect(message).not.toContain('hunter2')
   })
@@ -860,11 +861,19 @@ describe('parsePlan: GitHub storage (issue 3)', () => {
     expect(parsePlan({ ...secret, environment: 'Production EU (blue)' }, env).store?.destinations).toEqual([
       { kind: 'environment', owner: 'acme', repo: 'app', environment: 'Production EU (blue)' },
     ])
-    const rejected =
-      "Input 'environment' contains a control character, surrounding whitespace or over 255 characters; expected an environment name such as 'production'."
-    for (const environment of ['prod\nx', 'prod\u0000', '\tprod', 'prod ', 'e'.repeat(256)]) {
-      expect(inputError({ ...secret, environment })).toBe(rejected)
+    const rejected = (problem: string) =>
+      `Input 'environment' ${problem}; expected an environment name such as 'production'.`
+    for (const environment of ['prod\nx', 'prod\u0000', '\tprod']) {
+      expect(inputError({ ...secret, environment })).toBe(rejected('contains a control character'))
     }
+    for (const environment of [' prod', 'prod ']) {
+      expect(inputError({ ...secret, environment })).toBe(rejected('has surrounding whitespace'))
+    }
+    expect(inputError({ ...secret, environment: 'e'.repeat(256) })).toBe(
+      rejected('is 256 characters long (at most 255)'),
+    )
+    expect(inputError({ ...secret, environment: '..' })).toBe(rejected("is '..', which a URL path would swallow"))
+    expect(inputError({ ...secret, repositories: 'acme/app/.' })).toContain("whose environment name is '.'")
     expect(parsePlan({ ...secret, environment: 'e'.repeat(255) }, env).store?.destinations).toHaveLength(1)
   })
 

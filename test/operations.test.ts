@@ -279,6 +279,28 @@ describe('signing keys', () => {
     })
   })
 
+  it('a timestamp sent as a number, or a null in a list, cannot break the summary or the run', async () => {
+    const { agent, pool } = suprsend()
+    const active = signingKey()
+    const rolledTo = { ...signingKeyWithSecret(), created_at: 1767225600 as unknown as string }
+    pool
+      .intercept({ path: listPath(signingPath), method: 'GET' })
+      .reply(200, { meta: { count: 2 }, results: [null, active] }, { headers: jsonHeaders })
+    // The null still counted towards meta.count, so the client asks once more and meets an empty page.
+    pool
+      .intercept({ path: listPath(signingPath, 2), method: 'GET' })
+      .reply(200, page([], { count: 2, offset: 2 }), { headers: jsonHeaders })
+    pool
+      .intercept({ path: `${signingPath}${active.uid}/roll/`, method: 'POST' })
+      .reply(201, rolledTo, { headers: jsonHeaders })
+
+    const result = await run(inputs('rotate-signing-key'), { agent })
+
+    expect(result.error).toBeUndefined()
+    expect(result.outputs['private-key']).toBe(rolledTo.private_key_pem)
+    expect(result.summary).toContain(`| ${rolledTo.id} | ${rolledTo.uid} | active | 1767225600 |`)
+  })
+
   it('rotate-signing-key creates a key when none is active and leaves previous-key-uid empty', async () => {
     const { agent, pool } = suprsend()
     const created = signingKeyWithSecret()

@@ -177,9 +177,19 @@ async function prepareOne(
           const { key_id: keyId, key } = data as { key_id?: unknown; key?: unknown }
           if (typeof keyId !== 'string' || typeof key !== 'string')
             throw new ExplainedError(`GitHub returned no public key for ${target}`)
+          // A trial seal now, so an unusable key stops the run before anything changes in SuprSend.
+          try {
+            sealedBox(key, '')
+          } catch (error) {
+            throw new ExplainedError(`GitHub's public key for ${target} cannot be used: ${(error as Error).message}`)
+          }
           prepared.publicKey = { keyId, key }
         }),
       )
+    } else {
+      // A 404 on the variable itself only says it does not exist yet; listing the collection
+      // proves that the repository, environment or organization exists and the token can see it.
+      lookups.push(github.request(`GET ${route}?per_page=1`, params))
     }
     if (destination.kind === 'organization' && destination.visibility === 'selected') {
       lookups.push(
@@ -265,7 +275,8 @@ async function writeOne(
       prepared.exists = true
     }
   }
-  const created = store.type === 'secret' ? status === 201 : !prepared.exists
+  // 201 and 204 say it; any other success falls back to what the preflight saw.
+  const created = store.type === 'secret' && (status === 201 || status === 204) ? status === 201 : !prepared.exists
   return { kind: destination.kind, target: prepared.target, name: store.name, result: created ? 'created' : 'updated' }
 }
 

@@ -70,6 +70,12 @@ export function serveExisting(
   answer: boolean | { status: number; message: string },
   body: Record<string, unknown> = {},
 ) {
+  if (base.endsWith('/variables')) {
+    // The preflight lists a variables collection to prove its repository, environment or org exists.
+    const list = github(agent).intercept({ path: `${base}?per_page=1`, method: 'GET' })
+    if (typeof answer === 'object') list.reply(answer.status, githubError(answer.message), jsonHeaders)
+    else list.reply(200, JSON.stringify({ total_count: 0, variables: [] }), jsonHeaders)
+  }
   const interceptor = github(agent).intercept({ path: `${base}/${name}`, method: 'GET' })
   if (answer === true) {
     interceptor.reply(
