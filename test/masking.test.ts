@@ -18,10 +18,10 @@ import {
   pemBody,
   run,
   serviceToken,
-  signingKey,
   signingKeyWithSecret,
   signingPath,
   suprsend,
+  serveActiveKeyThatRolls,
 } from './support/suprsend-fixtures.ts'
 
 const armour = /^-----(BEGIN|END) [A-Z ]+-----$/
@@ -167,12 +167,7 @@ describe('the runner view used below', () => {
 describe('a signing key from SuprSend', () => {
   async function rotate() {
     const { agent, pool } = suprsend()
-    const active = signingKey()
-    const rolledTo = signingKeyWithSecret()
-    pool.intercept({ path: listPath(signingPath), method: 'GET' }).reply(200, page([active]), { headers: jsonHeaders })
-    pool
-      .intercept({ path: `${signingPath}${active.uid}/roll/`, method: 'POST' })
-      .reply(201, rolledTo, { headers: jsonHeaders })
+    const { rolledTo } = serveActiveKeyThatRolls(pool)
     const events = observeWrites()
     const result = await run(inputs('rotate-signing-key'), { agent })
     expect(result.error).toBeUndefined()

@@ -26,6 +26,7 @@ import {
   signingPath,
   workspace,
   suprsend,
+  serveActiveKeyThatRolls,
 } from './support/suprsend-fixtures.ts'
 
 /** Each step output as JSON, parsed. */
@@ -257,12 +258,7 @@ describe('signing keys', () => {
 
   it('rotate-signing-key rolls the active key and sets previous-key-uid', async () => {
     const { agent, pool } = suprsend()
-    const active = signingKey()
-    const rolledTo = signingKeyWithSecret()
-    pool.intercept({ path: listPath(signingPath), method: 'GET' }).reply(200, page([active]), { headers: jsonHeaders })
-    pool
-      .intercept({ path: `${signingPath}${active.uid}/roll/`, method: 'POST' })
-      .reply(201, rolledTo, { headers: jsonHeaders })
+    const { active, rolledTo } = serveActiveKeyThatRolls(pool)
 
     const result = await run(inputs('rotate-signing-key'), { agent })
 
@@ -587,12 +583,7 @@ describe('dry run', () => {
 describe('job summary', () => {
   it('shows the operation, workspace, result and the new key in tables, and no secret', async () => {
     const { agent, pool } = suprsend()
-    const active = signingKey()
-    const rolledTo = signingKeyWithSecret()
-    pool.intercept({ path: listPath(signingPath), method: 'GET' }).reply(200, page([active]), { headers: jsonHeaders })
-    pool
-      .intercept({ path: `${signingPath}${active.uid}/roll/`, method: 'POST' })
-      .reply(201, rolledTo, { headers: jsonHeaders })
+    const { active, rolledTo } = serveActiveKeyThatRolls(pool)
 
     const result = await run(inputs('rotate-signing-key'), { agent })
 
@@ -636,12 +627,7 @@ describe('job summary', () => {
 describe('stdout of a rotate run', () => {
   it('is exactly the mask registrations followed by one line saying what was done', async () => {
     const { agent, pool } = suprsend()
-    const active = signingKey()
-    const rolledTo = signingKeyWithSecret()
-    pool.intercept({ path: listPath(signingPath), method: 'GET' }).reply(200, page([active]), { headers: jsonHeaders })
-    pool
-      .intercept({ path: `${signingPath}${active.uid}/roll/`, method: 'POST' })
-      .reply(201, rolledTo, { headers: jsonHeaders })
+    const { active, rolledTo } = serveActiveKeyThatRolls(pool)
 
     const result = await run(inputs('rotate-signing-key'), { agent })
 

@@ -26,6 +26,20 @@ export function suprsend() {
   return { agent, pool: agent.get(apiUrl) }
 }
 
+/**
+ * One workspace whose only key is active and rolls: the list answers with it,
+ * and rolling it answers with a new key and its private key.
+ */
+export function serveActiveKeyThatRolls(pool: ReturnType<MockAgent['get']>) {
+  const active = signingKey()
+  const rolledTo = signingKeyWithSecret()
+  pool.intercept({ path: listPath(signingPath), method: 'GET' }).reply(200, page([active]), { headers: jsonHeaders })
+  pool
+    .intercept({ path: `${signingPath}${active.uid}/roll/`, method: 'POST' })
+    .reply(201, rolledTo, { headers: jsonHeaders })
+  return { active, rolledTo }
+}
+
 export function listPath(collection: string, offset = 0): string {
   return `${collection}?limit=100&offset=${offset}`
 }
