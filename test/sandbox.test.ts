@@ -1,22 +1,27 @@
-// Tests of the sandbox stand-ins themselves, over real HTTP (global fetch), and of runAction().
+// Tests of the sandbox stand-ins themselves, over real HTTP (global fetch, node:http where the exact
+// bytes or a cut-off body matter), and of runAction().
 import { createPrivateKey } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sodium from 'libsodium-wrappers'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   actionInputDefaults,
+  generateSigningKeyMaterial,
   maskLine,
   maskRunnerLog,
   parseFileCommand,
   runAction,
+  SECONDARY_RATE_LIMIT_MESSAGE,
   secondaryRateLimit,
   startGitHub,
   startSuprSend,
 } from './sandbox/index.ts'
-import type { GitHubSandbox, SuprSendSandbox } from './sandbox/index.ts'
+import type { GitHubSandbox, RateLimits, SuprSendOptions, SuprSendSandbox } from './sandbox/index.ts'
 
 // Response bodies are checked field by field below; `any` keeps those checks readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -496,6 +501,598 @@ describe('GitHub sandbox', () => {
     expect(
       (await fetch(`${gh.url}/repos/acme/app/actions/secrets/RL`, { method: 'PUT', headers: h(), body })).status,
     ).toBe(201)
+  })
+})
+
+// A GitHub stand-in with a hand-driven clock, so the limiter's windows can be crossed instantly.
+async function clocked(limits: RateLimits = {}, latencyMs = 0) {
+  let t = Date.parse('2026-01-01T00:00:00Z')
+  const gh = await startGitHub({ tokens: ['tok'], limits, latencyMs, now: () => t })
+  gh.addRepository('acme/app')
+  const headers = { authorization: 'token tok', 'content-type': 'application/json' }
+  return {
+    gh,
+    advance(ms: number) {
+      t += ms
+    },
+    /** A read: 1 point, not content-generating. */
+    get: (path = '/repos/acme/app') => fetch(`${gh.url}${path}`, { headers }),
+    /** A write: 5 points, content-generating (a 404 DELETE counts like any other). */
+    write: () => fetch(`${gh.url}/repos/acme/app/actions/variables/NOPE`, { method: 'DELETE', headers }),
+  }
+}
+
+describe('GitHub rate limits', () => {
+  const open: GitHubSandbox[] = []
+  const start = async (limits?: RateLimits, latencyMs?: number) => {
+    const s = await clocked(limits, latencyMs)
+    open.push(s.gh)
+    return s
+  }
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((gh) => gh.close()))
+  })
+  const refusal = async (res: Response): Promise<[number, string | null, string]> => [
+    res.status,
+    res.headers.get('retry-after'),
+    (await read(res)).message,
+  ]
+
+  it('puts x-ratelimit-* headers on authenticated answers only, and /rate_limit spends nothing', async () => {
+    const { gh, get } = await start()
+    const first = await get()
+    expect(Object.fromEntries([...first.headers].filter(([name]) => name.startsWith('x-ratelimit-')))).toEqual({
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': '4999',
+      'x-ratelimit-used': '1',
+      'x-ratelimit-reset': String(Date.parse('2026-01-01T01:00:00Z') / 1000),
+      'x-ratelimit-resource': 'core',
+    })
+    expect((await get('/repos/acme/nope')).headers.get('x-ratelimit-remaining')).toBe('4998')
+    const anonymous = await fetch(`${gh.url}/repos/acme/app`)
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.headers.get('x-ratelimit-limit')).toBeNull()
+    const rate = await get('/rate_limit')
+    expect(rate.headers.get('x-ratelimit-remaining')).toBe('4998')
+    const core = { limit: 5000, remaining: 4998, used: 2, reset: Date.parse('2026-01-01T01:00:00Z') / 1000 }
+    expect(await read(rate)).toEqual({
+      resources: { core: { ...core, resource: 'core' } },
+      rate: { ...core, resource: 'core' },
+    })
+  })
+
+  it('refuses past the primary budget with 403 and remaining 0 until the hour is over', async () => {
+    const { gh, get, advance } = await start({ primaryPerHour: 2 })
+    expect((await get()).status).toBe(200)
+    expect((await get()).status).toBe(200)
+    const refused = await get()
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0')
+    expect(refused.headers.get('retry-after')).toBeNull()
+    expect((await read(refused)).message).toMatch(/^API rate limit exceeded for user ID 1\. /)
+    expect((await get('/rate_limit')).status).toBe(200)
+    advance(3_600_000)
+    expect((await get()).headers.get('x-ratelimit-remaining')).toBe('1')
+    expect(gh.refusals()).toMatchObject({ primary: 1, total: 1 })
+  })
+
+  it('presets a token budget with setRateLimitRemaining, as after an earlier large rotation', async () => {
+    const { gh, get } = await start()
+    gh.setRateLimitRemaining('tok', 1, { resetInSeconds: 120 })
+    expect(gh.rateLimit('tok')).toMatchObject({ limit: 5000, remaining: 1, used: 4999 })
+    const last = await get()
+    expect(last.status).toBe(200)
+    expect(last.headers.get('x-ratelimit-remaining')).toBe('0')
+    expect(last.headers.get('x-ratelimit-reset')).toBe(String(Date.parse('2026-01-01T00:02:00Z') / 1000))
+    expect((await get()).status).toBe(403)
+  })
+
+  it('counts points: reads 1, writes 5, at most pointsPerMinute in a trailing minute', async () => {
+    const { gh, get, write, advance } = await start({ pointsPerMinute: 12 })
+    expect((await write()).status).toBe(404)
+    expect((await write()).status).toBe(404)
+    advance(30_000)
+    expect((await get()).status).toBe(200)
+    expect((await get()).status).toBe(200)
+    expect(await refusal(await get())).toEqual([403, '60', SECONDARY_RATE_LIMIT_MESSAGE])
+    advance(30_000) // the two writes leave the window; the reads and the counted refusal stay (3 points)
+    expect((await write()).status).toBe(404)
+    expect(gh.refusals()).toMatchObject({ points: 1, total: 1 })
+    expect(gh.requests.map((r) => r.refused ?? null)).toEqual([null, null, null, null, 'points', null])
+  })
+
+  it('allows GitHub’s 80 content-generating requests a minute by default, not 81', async () => {
+    const { gh, write, advance } = await start()
+    for (let i = 0; i < 80; i += 1) expect((await write()).status).toBe(404)
+    const refused = await write()
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('retry-after')).toBe('60')
+    expect(gh.requests.at(-1)?.refused).toBe('contentPerMinute')
+    advance(60_001)
+    expect((await write()).status).toBe(404)
+  })
+
+  it('keeps refusing a client that writes while limited, because refused requests count', async () => {
+    const { write, advance } = await start({ contentPerMinute: 2 })
+    await write()
+    await write()
+    advance(50_000)
+    expect((await write()).status).toBe(403)
+    advance(5_000)
+    expect((await write()).status).toBe(403)
+    advance(6_000) // the first two left the window, the two refused ones have not
+    expect((await write()).status).toBe(403)
+  })
+
+  it('does not count refused requests with countRefused: false', async () => {
+    const { write, advance } = await start({ contentPerMinute: 2, countRefused: false })
+    await write()
+    await write()
+    advance(50_000)
+    expect((await write()).status).toBe(403)
+    advance(11_000)
+    expect((await write()).status).toBe(404)
+  })
+
+  it('limits content-generating requests per trailing hour', async () => {
+    const { gh, write, advance } = await start({ contentPerHour: 3 })
+    for (let i = 0; i < 3; i += 1) {
+      expect((await write()).status).toBe(404)
+      advance(61_000)
+    }
+    expect(await refusal(await write())).toEqual([403, '60', SECONDARY_RATE_LIMIT_MESSAGE])
+    expect(gh.refusals('tok').contentPerHour).toBe(1)
+    advance(3_600_000)
+    expect((await write()).status).toBe(404)
+  })
+
+  it('refuses requests beyond the concurrency limit while earlier ones are in flight', async () => {
+    const { gh, get } = await start({ concurrent: 2 }, 150)
+    const statuses = (await Promise.all([get(), get(), get(), get()])).map((r) => r.status).sort()
+    expect(statuses).toEqual([200, 200, 403, 403])
+    expect(gh.refusals()).toMatchObject({ concurrent: 2, total: 2 })
+    expect((await get()).status).toBe(200) // every slot was released once its answer was sent
+  })
+
+  it('counts a request an injected fault answered; reset() clears the limiter and its counts', async () => {
+    const { gh, get } = await start({ primaryPerHour: 2 })
+    gh.inject({ path: '/repos/acme/app', status: 502 })
+    expect((await get()).status).toBe(502)
+    expect((await get()).status).toBe(200)
+    expect((await get()).status).toBe(403)
+    expect(gh.refusals().total).toBe(1)
+    gh.reset()
+    expect(gh.refusals()).toEqual({
+      primary: 0,
+      concurrent: 0,
+      points: 0,
+      contentPerMinute: 0,
+      contentPerHour: 0,
+      total: 0,
+    })
+    expect(gh.requests).toEqual([])
+    expect((await get()).headers.get('x-ratelimit-remaining')).toBe('1')
+  })
+})
+
+describe('GitHub secret families and token permissions', () => {
+  let gh: GitHubSandbox
+  beforeAll(async () => {
+    await sodium.ready
+    gh = await startGitHub({ tokens: ['full'] })
+    gh.addRepository('acme/app', { environments: ['production'] })
+    gh.addOrganization('acme')
+    gh.addToken('no-secrets', { secrets: false })
+    gh.addToken('no-dependabot', { dependabotSecrets: false })
+    gh.addToken('no-codespaces', { codespacesSecrets: false })
+    gh.addToken('no-variables', { variables: false })
+    gh.addToken('no-environments', { environments: false })
+  })
+  afterAll(async () => {
+    await gh.close()
+  })
+  afterEach(() => {
+    gh.reset()
+  })
+  const h = (token = 'full') => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' })
+  const seal = (value: string, key: string): string =>
+    Buffer.from(sodium.crypto_box_seal(sodium.from_string(value), new Uint8Array(Buffer.from(key, 'base64')))).toString(
+      'base64',
+    )
+  const put = (path: string, body: unknown, token = 'full') =>
+    fetch(`${gh.url}${path}`, { method: 'PUT', headers: h(token), body: JSON.stringify(body) })
+  const forbidden = (anchor: string) => ({
+    message: 'Resource not accessible by personal access token',
+    documentation_url: expect.stringContaining(`#${anchor}`),
+    status: '403',
+  })
+  const families = [
+    { type: 'dependabot', kind: 'repository', target: 'acme/app', path: '/repos/acme/app/dependabot/secrets' },
+    { type: 'codespaces', kind: 'repository', target: 'acme/app', path: '/repos/acme/app/codespaces/secrets' },
+    { type: 'dependabot', kind: 'organization', target: 'acme', path: '/orgs/acme/dependabot/secrets' },
+    { type: 'codespaces', kind: 'organization', target: 'acme', path: '/orgs/acme/codespaces/secrets' },
+  ] as const
+
+  for (const f of families) {
+    it(`stores ${f.type} secrets of a ${f.kind} sealed for that family's own key`, async () => {
+      const pk = await getJson(`${gh.url}${f.path}/public-key`, { headers: h() })
+      expect(pk).toEqual(gh.publicKey(f.kind, f.target, { type: f.type }))
+      expect(pk.key_id).not.toBe(gh.publicKey(f.kind, f.target).key_id)
+      const visibility = f.kind === 'organization' ? { visibility: 'private' } : {}
+      if (f.kind === 'organization') {
+        const missing = await put(`${f.path}/NO_VIS`, { encrypted_value: seal('v', pk.key), key_id: pk.key_id })
+        expect(missing.status).toBe(422)
+      }
+      const created = await put(`${f.path}/TOKEN`, {
+        encrypted_value: seal('s3cret', pk.key),
+        key_id: pk.key_id,
+        ...visibility,
+      })
+      expect(created.status).toBe(201)
+      expect(await gh.readSecret(f.kind, f.target, 'TOKEN', { type: f.type })).toBe('s3cret')
+      expect(gh.secretNames(f.kind, f.target, { type: f.type })).toEqual(['TOKEN'])
+      expect(gh.secretNames(f.kind, f.target)).toEqual([])
+      // A box sealed for the Actions key, sent with this family's key id, is stored but never opens.
+      const actionsKey = gh.publicKey(f.kind, f.target).key
+      const wrong = await put(`${f.path}/TOKEN`, {
+        encrypted_value: seal('x', actionsKey),
+        key_id: pk.key_id,
+        ...visibility,
+      })
+      expect(wrong.status).toBe(204)
+      await expect(gh.readSecret(f.kind, f.target, 'TOKEN', { type: f.type })).rejects.toThrow()
+    })
+  }
+
+  it('has no Dependabot or Codespaces secrets for environments', async () => {
+    const env = `${gh.url}/repos/acme/app/environments/production`
+    expect((await fetch(`${env}/dependabot/secrets/public-key`, { headers: h() })).status).toBe(404)
+    expect(() => gh.publicKey('environment', 'acme/app/production', { type: 'codespaces' })).toThrow(/no codespaces/)
+    await gh.seedSecret('repository', 'acme/app', 'SEEDED', 'v', { type: 'codespaces' })
+    expect(gh.secretMeta('repository', 'acme/app', 'SEEDED', { type: 'codespaces' })).toMatchObject({ createCount: 0 })
+  })
+
+  it('answers 422 naming a stale key_id after rotatePublicKey; old boxes still open', async () => {
+    await gh.seedSecret('repository', 'acme/app', 'OLD', 'before', { type: 'dependabot' })
+    const old = gh.publicKey('repository', 'acme/app', { type: 'dependabot' })
+    const fresh = gh.rotatePublicKey('repository', 'acme/app', { type: 'dependabot' })
+    expect(fresh.key_id).not.toBe(old.key_id)
+    const stale = await put('/repos/acme/app/dependabot/secrets/NEW', {
+      encrypted_value: seal('v', old.key),
+      key_id: old.key_id,
+    })
+    expect(stale.status).toBe(422)
+    expect(await read(stale)).toEqual({
+      message: `Invalid request.\n\nkey_id '${old.key_id}' does not match the current public key.`,
+      documentation_url: 'https://docs.github.com/rest/dependabot/secrets',
+      status: '422',
+    })
+    expect(await gh.readSecret('repository', 'acme/app', 'OLD', { type: 'dependabot' })).toBe('before')
+    const ok = await put('/repos/acme/app/dependabot/secrets/NEW', {
+      encrypted_value: seal('v', fresh.key),
+      key_id: fresh.key_id,
+    })
+    expect(ok.status).toBe(201)
+  })
+
+  it('refuses Actions secrets to a token without `secrets`, but serves it the public key', async () => {
+    const base = `${gh.url}/repos/acme/app/actions/secrets`
+    expect((await fetch(`${base}/public-key`, { headers: h('no-secrets') })).status).toBe(200)
+    const got = await fetch(`${base}/ANY`, { headers: h('no-secrets') })
+    expect(got.status).toBe(403)
+    expect(await read(got)).toEqual(forbidden('get-a-repository-secret'))
+    const pk = gh.publicKey('organization', 'acme')
+    const org = await put(
+      '/orgs/acme/actions/secrets/ANY',
+      { encrypted_value: seal('v', pk.key), key_id: pk.key_id, visibility: 'all' },
+      'no-secrets',
+    )
+    expect(org.status).toBe(403)
+    expect((await fetch(`${gh.url}/repos/acme/app/actions/variables/ANY`, { headers: h('no-secrets') })).status).toBe(
+      404,
+    )
+    expect((await fetch(`${gh.url}/repos/acme/app/dependabot/secrets/ANY`, { headers: h('no-secrets') })).status).toBe(
+      404,
+    )
+  })
+
+  it('refuses each family and variables to a token without that permission', async () => {
+    const cases = [
+      ['no-dependabot', '/repos/acme/app/dependabot/secrets', 'get-a-repository-secret'],
+      ['no-codespaces', '/orgs/acme/codespaces/secrets', 'get-an-organization-secret'],
+    ] as const
+    for (const [token, path, anchor] of cases) {
+      expect((await fetch(`${gh.url}${path}/public-key`, { headers: h(token) })).status).toBe(200)
+      const res = await fetch(`${gh.url}${path}/ANY`, { headers: h(token) })
+      expect([token, res.status, await read(res)]).toEqual([token, 403, forbidden(anchor)])
+      expect((await fetch(`${gh.url}/repos/acme/app/actions/secrets/ANY`, { headers: h(token) })).status).toBe(404)
+    }
+    const variable = await fetch(`${gh.url}/repos/acme/app/actions/variables`, {
+      method: 'POST',
+      headers: h('no-variables'),
+      body: JSON.stringify({ name: 'V', value: '1' }),
+    })
+    expect(variable.status).toBe(403)
+    expect(gh.readVariable('repository', 'acme/app', 'V')).toBeUndefined()
+  })
+
+  it('needs `environments` for environment secrets and variables', async () => {
+    const env = `${gh.url}/repos/acme/app/environments/production`
+    expect((await fetch(env, { headers: h('no-environments') })).status).toBe(200)
+    expect((await fetch(`${env}/secrets/public-key`, { headers: h('no-environments') })).status).toBe(200)
+    const secret = await fetch(`${env}/secrets/ANY`, { headers: h('no-environments') })
+    expect(await read(secret)).toEqual(forbidden('get-an-environment-secret'))
+    expect((await fetch(`${env}/variables/ANY`, { headers: h('no-environments') })).status).toBe(403)
+    expect(
+      (await fetch(`${gh.url}/repos/acme/app/actions/secrets/ANY`, { headers: h('no-environments') })).status,
+    ).toBe(404)
+    expect((await fetch(`${env}/secrets/ANY`, { headers: h('no-secrets') })).status).toBe(403)
+  })
+})
+
+describe('SuprSend test controls', () => {
+  const open: SuprSendSandbox[] = []
+  const start = async (options: SuprSendOptions = {}) => {
+    const ss = await startSuprSend(options)
+    open.push(ss)
+    ss.addWorkspace('w')
+    const call = (path: string, method = 'GET', body?: unknown) =>
+      getJson(`${ss.url}/v1/w/${path}`, {
+        method,
+        headers: json,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    return { ss, call }
+  }
+  afterAll(async () => {
+    await Promise.all(open.map((ss) => ss.close()))
+  })
+  const filler = 'x'.repeat(37)
+
+  it('mints sequential ids and one-second-apart timestamps in deterministic mode', async () => {
+    const { ss, call } = await start({ deterministic: true })
+    await call('ws_signing_key/') // reads do not advance the clock
+    const created = await call('ws_signing_key/', 'POST')
+    expect(created).toMatchObject({
+      id: 'ws_signk_000001',
+      uid: 'signing_key_000001',
+      created_at: '2026-01-01T00:00:00.000Z',
+    })
+    const rolled = await call('ws_signing_key/signing_key_000001/roll/', 'POST')
+    expect(rolled).toMatchObject({
+      id: 'ws_signk_000002',
+      uid: 'signing_key_000002',
+      created_at: '2026-01-01T00:00:01.000Z',
+    })
+    expect(ss.signingKeys('w')[1]).toMatchObject({ status: 'rolled', rolled_at: '2026-01-01T00:00:01.000Z' })
+    expect(createPrivateKey(rolled.private_key_pem).asymmetricKeyDetails?.namedCurve).toBe('prime256v1')
+    expect(rolled.private_key_pem).not.toBe(created.private_key_pem)
+    const pub = await call('ws_public_key/', 'POST', { name: 'web' })
+    expect(pub).toMatchObject({
+      id: 'ws_pubk_000001',
+      api_key: `SS.PUBK.000001${filler}`,
+      created_at: '2026-01-01T00:00:02.000Z',
+    })
+    const rotated = await call('ws_public_key/ws_pubk_000001/rotate/', 'PATCH')
+    expect(rotated).toMatchObject({ api_key: `SS.PUBK.000002${filler}`, rotated_at: '2026-01-01T00:00:03.000Z' })
+    const api = await call('ws_api_key/', 'POST', { name: 'backend' })
+    expect(api).toMatchObject({
+      id: 'ws_apik_000001',
+      api_key: `SS.000001${filler}`,
+      masked_api_key: 'SS.000001x*****',
+    })
+  })
+
+  it('takes timestamps from an injected clock', async () => {
+    const { call } = await start({ now: () => new Date('2030-05-06T07:08:09.000Z') })
+    const created = await call('ws_signing_key/', 'POST')
+    expect(created.created_at).toBe('2030-05-06T07:08:09.000Z')
+    expect(created.id).toMatch(/^ws_signk_[A-Za-z0-9]{20}$/)
+  })
+
+  it('seeds arbitrary field values and two active keys, and lists them verbatim', async () => {
+    const { ss, call } = await start()
+    const hostile = 'signing_key_a\r\n::stop-commands::x\nb'
+    ss.seedSigningKey('w', { uid: hostile, created_at: '2020-01-01T00:00:00Z' })
+    ss.seedSigningKey('w', { created_at: null, extra: 42 })
+    ss.seedPublicKey('w', { name: 'web\r\n::warning::x', rotated_at: '2024-02-03T04:05:06Z' })
+    const keys = await call('ws_signing_key/')
+    expect(keys.results.map((k: Json) => [k.uid === hostile, k.status, k.created_at, k.extra])).toEqual([
+      [false, 'active', null, 42],
+      [true, 'active', '2020-01-01T00:00:00Z', undefined],
+    ])
+    expect((await call('ws_public_key/')).results[0]).toMatchObject({
+      name: 'web\r\n::warning::x',
+      rotated_at: '2024-02-03T04:05:06Z',
+    })
+    expect((await call('ws_signing_key/', 'POST')).code).toBe(400) // the API still enforces one active key
+  })
+
+  it('answers every page as the first with ignoreOffset', async () => {
+    const { ss, call } = await start()
+    for (let i = 0; i < 12; i += 1) ss.seedPublicKey('w', { name: `k${i}` })
+    ss.setHostile('w', { ignoreOffset: true })
+    const first = await call('ws_public_key/?limit=10')
+    const second = await call('ws_public_key/?limit=10&offset=10')
+    expect(second.meta).toEqual({ count: 12, limit: 10, offset: 0 })
+    expect(second.results.map((k: Json) => k.id)).toEqual(first.results.map((k: Json) => k.id))
+  })
+
+  it('repeats the previous page’s last id with repeatIds, and caps pages with pageSize', async () => {
+    const { ss, call } = await start()
+    for (let i = 0; i < 5; i += 1) ss.seedApiKey('w', { name: `k${i}` })
+    ss.setHostile('w', { repeatIds: true, pageSize: 2 })
+    const pages: Json[] = []
+    for (let offset = 0; pages.length === 0 || offset < pages[0].meta.count; offset += 2)
+      pages.push(await call(`ws_api_key/?limit=100&offset=${offset}`))
+    expect(pages.map((p) => p.meta.limit)).toEqual([2, 2, 2])
+    const ids = pages.flatMap((p) => p.results.map((k: Json) => k.id))
+    expect(ids).toHaveLength(6)
+    expect(ids[2]).toBe(ids[1])
+    expect(new Set(ids).size).toBe(5) // every key is still reached, one of them twice
+    ss.setHostile('w', {})
+    expect((await call('ws_api_key/?limit=100')).results).toHaveLength(5)
+  })
+
+  it('answers create/roll with the material given to nextKeyMaterial, once', async () => {
+    const { ss, call } = await start()
+    const p384 = generateSigningKeyMaterial({ curve: 'P-384' }).private_key_pem
+    ss.nextKeyMaterial('w', { pem: p384 })
+    const created = await call('ws_signing_key/', 'POST')
+    expect(created.private_key_pem).toBe(p384)
+    expect(Buffer.from(created.private_key_base64, 'base64').toString()).toBe(p384)
+    expect(ss.activeSigningKey('w')?.private_key_pem).toBe(p384)
+
+    const sec1 = generateSigningKeyMaterial({ format: 'sec1' }).private_key_pem
+    expect(sec1).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/)
+    ss.nextKeyMaterial('w', { pem: sec1, base64: Buffer.from('not the pem').toString('base64') })
+    const rolled = await call(`ws_signing_key/${created.uid}/roll/`, 'POST')
+    expect([rolled.private_key_pem, Buffer.from(rolled.private_key_base64, 'base64').toString()]).toEqual([
+      sec1,
+      'not the pem',
+    ])
+    expect(ss.activeSigningKey('w')?.private_key_base64).toBe(Buffer.from(sec1).toString('base64'))
+
+    ss.nextKeyMaterial('w', { omitPem: true })
+    const bare = await call(`ws_signing_key/${rolled.uid}/roll/`, 'POST')
+    expect(bare).not.toHaveProperty('private_key_pem')
+    const stored = ss.activeSigningKey('w')?.private_key_pem
+    expect(Buffer.from(bare.private_key_base64, 'base64').toString()).toBe(stored)
+    expect(createPrivateKey(stored ?? '').asymmetricKeyDetails?.namedCurve).toBe('prime256v1')
+
+    const normal = await call(`ws_signing_key/${bare.uid}/roll/`, 'POST')
+    expect(normal.private_key_pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/)
+  })
+})
+
+/** One request over node:http, resolved even when the server cuts it off (complete: false). */
+function rawRequest(
+  url: string,
+  init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{
+  status: number
+  headers: IncomingHttpHeaders
+  body: Buffer
+  complete: boolean
+  headersMs: number
+  totalMs: number
+}> {
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
+      const headersMs = performance.now() - started
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('error', () => {})
+      res.on('close', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          complete: res.complete,
+          headersMs,
+          totalMs: performance.now() - started,
+        }),
+      )
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('fault kinds', () => {
+  let ss: SuprSendSandbox
+  let gh: GitHubSandbox
+  beforeAll(async () => {
+    ss = await startSuprSend()
+    ss.addWorkspace('w')
+    gh = await startGitHub({ tokens: ['good-token'] })
+    gh.addRepository('acme/app')
+  })
+  afterAll(async () => {
+    await Promise.all([ss.close(), gh.close()])
+  })
+  afterEach(() => {
+    ss.reset()
+    gh.reset()
+  })
+  const keys = '/v1/w/ws_signing_key/'
+  const apiKeys = '/v1/w/ws_api_key/'
+  const send = (path: string, method = 'GET') => rawRequest(`${ss.url}${path}`, { method, headers: auth })
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+  it('sends exact raw bytes with the given status and headers', async () => {
+    const raw = Buffer.concat([BOM, Buffer.from('{"meta":{"count":0,"limit":10,"offset":0},"results":[]}')])
+    ss.inject({ method: 'GET', path: keys, raw, headers: { 'x-probe': '1' } })
+    const res = await send(keys)
+    expect([res.status, res.headers['x-probe'], res.headers['content-type']]).toEqual([
+      200,
+      '1',
+      'application/json; charset=utf-8',
+    ])
+    expect(res.body.equals(raw)).toBe(true)
+    expect(res.headers['content-length']).toBe(String(raw.length))
+    expect(ss.requests[0]?.fault).toBe('raw 200')
+  })
+
+  it('prefixes the real answer with a BOM, for the targeted method only', async () => {
+    ss.inject({ method: 'POST', path: keys, bom: true, suffix: '\n  ' })
+    expect((await send(keys)).body.subarray(0, 3).equals(BOM)).toBe(false)
+    const res = await send(keys, 'POST')
+    expect(res.status).toBe(201)
+    expect(res.body.subarray(0, 3).equals(BOM)).toBe(true)
+    const text = res.body.subarray(3).toString()
+    expect(text.endsWith('}\n  ')).toBe(true)
+    expect(JSON.parse(text).private_key_pem).toBe(ss.activeSigningKey('w')?.private_key_pem)
+    expect(Number(res.headers['content-length'])).toBe(res.body.length)
+    expect(ss.requests[1]?.fault).toBe('bom + wrapped')
+  })
+
+  it('echoes the request headers, Authorization included, in an HTML page', async () => {
+    gh.inject({ path: /\/repos\//, echoHeaders: true })
+    const res = await fetch(`${gh.url}/repos/acme/app`, {
+      headers: { authorization: 'token good-token', 'x-trace': 't1' },
+    })
+    expect(res.status).toBe(502)
+    expect(res.headers.get('content-type')).toBe('text/html')
+    const page = await res.text()
+    expect(page).toContain('authorization: token good-token')
+    expect(page).toContain('x-trace: t1')
+  })
+
+  it('drips the body after sending the headers at once', async () => {
+    ss.inject({ path: apiKeys, drip: { intervalMs: 40, chunkBytes: 16 } })
+    const res = await send(apiKeys)
+    const chunks = Math.ceil(res.body.length / 16)
+    expect(chunks).toBeGreaterThan(2)
+    expect(res.complete).toBe(true)
+    expect(res.headersMs).toBeLessThan(40)
+    expect(res.totalMs).toBeGreaterThanOrEqual((chunks - 1) * 40 - 5)
+    expect(JSON.parse(res.body.toString())).toEqual({ meta: { count: 0, limit: 10, offset: 0 }, results: [] })
+    expect(ss.requests[0]?.fault).toBe('drip 40ms')
+  })
+
+  it('cuts the body after N bytes under a full content-length', async () => {
+    ss.inject({ path: apiKeys, method: 'GET', cutAfterBytes: 10 })
+    const res = await send(apiKeys)
+    expect(res.status).toBe(200)
+    expect(Number(res.headers['content-length'])).toBeGreaterThan(50)
+    expect([res.body.length, res.complete]).toEqual([10, false])
+    await expect(fetch(`${ss.url}${apiKeys}`, { headers: auth }).then((r) => r.text())).resolves.toContain('results')
+  })
+
+  it('sends a JSON error whose message is N bytes, or N bytes of text', async () => {
+    ss.inject({ path: keys, hugeBody: 9_000_000 })
+    const res = await fetch(`${ss.url}${keys}`, { headers: auth })
+    const body = await read(res)
+    expect([res.status, body.code, body.message.length]).toEqual([500, 500, 9_000_000])
+    gh.inject({ hugeBody: { bytes: 2_000_000, json: false }, status: 503 })
+    const text = await fetch(`${gh.url}/repos/acme/app`, { headers: { authorization: 'token good-token' } })
+    expect([text.status, text.headers.get('content-type'), (await text.text()).length]).toEqual([
+      503,
+      'text/plain; charset=utf-8',
+      2_000_000,
+    ])
   })
 })
 

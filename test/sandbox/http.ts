@@ -1,74 +1,24 @@
-// Shared machinery of the sandbox servers: request log, fault injection, latency, JSON replies.
-// node:http only; erasable TypeScript so Node 24 runs it directly.
-import { createServer, STATUS_CODES } from 'node:http'
+// Shared machinery of the sandbox servers: request log, admission hook (GitHub's rate limits),
+// fault injection (faults.ts), latency, replies. node:http only; erasable TypeScript so Node 24
+// runs it directly.
+import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { describeFault, dripOf, faultStatus, injectedReply, matches, wrapping } from './faults.ts'
+import type { Fault, FaultHandle, RecordedRequest, Reply } from './faults.ts'
 
-/** One request as the server received it. */
-export interface RecordedRequest {
-  method: string
-  /** Path with query string, exactly as sent (not decoded). */
-  path: string
-  /** Header names lower-case; repeated headers joined with ", ". */
-  headers: Record<string, string>
-  /** Raw body text ('' when none). */
-  body: string
-  /** Body parsed as JSON, or undefined when empty or not JSON. */
-  json: unknown
-  /** Set when an injected fault answered (or dropped) this request. */
-  fault?: string
-  /** Date.now() when the request was complete. */
-  at: number
-}
+export type { Fault, FaultHandle, RecordedRequest, Reply } from './faults.ts'
+export { htmlProxyPage } from './faults.ts'
 
-/**
- * A fault applies to the next `times` requests that match `method` + `path` (+ `when`).
- * Matching is done in injection order; the first fault with hits left wins.
- *
- * - `status`: a status, or a sequence (the i-th matching request gets status[i]; when `times` is
- *   larger than the sequence, the last status repeats). Default `times` = sequence length, else 1.
- *   The body is the server's usual error body for that status unless `body` or `html` is given.
- * - `html`: answer with an HTML proxy page (text/html) instead of JSON; status defaults to 502.
- * - `body`: custom body (a string is sent as-is, anything else as JSON).
- * - `retryAfter`: adds a `retry-after` header; `headers`: extra headers on the injected answer.
- * - `delayMs`: wait before answering. Without status/html/drop, the request is then handled normally.
- * - `drop`: destroy the socket after reading the request, without any response.
- */
-export interface Fault {
-  method?: string
-  /** RegExp tested against the path with query; a string must equal the pathname exactly. */
-  path?: RegExp | string
-  when?: (req: RecordedRequest) => boolean
-  times?: number
-  status?: number | number[]
-  retryAfter?: number | string
+/** What an admission hook decides for one request before faults and handling. */
+export interface Admission {
+  /** Answer with this instead (a rate limiter's refusal); `reason` goes to RecordedRequest.refused. */
+  refuse?: { reason: string; reply: Reply }
+  /** Headers for whatever answer this request gets (the answer's own headers win). */
   headers?: Record<string, string>
-  body?: unknown
-  html?: boolean
-  delayMs?: number
-  drop?: boolean
-}
-
-export interface FaultHandle {
-  /** How many requests this fault has hit so far. */
-  readonly hits: number
-  /** How many more requests it will hit. */
-  readonly remaining: number
-  cancel(): void
-}
-
-export interface Reply {
-  status: number
-  /** JSON-serialised unless a string; omitted for 204. */
-  body?: unknown
-  headers?: Record<string, string>
-}
-
-interface ActiveFault {
-  spec: Fault
-  times: number
-  hits: number
+  /** Called once when the exchange is over: answer sent or connection closed. */
+  done?: () => void
 }
 
 export interface CoreOptions {
@@ -76,8 +26,10 @@ export interface CoreOptions {
   handle: (req: RecordedRequest) => Reply | Promise<Reply>
   /** Default body of an injected error status. */
   errorBody: (status: number) => unknown
-  /** Headers added to every response (a fault's own headers win). */
-  commonHeaders?: () => Record<string, string>
+  /** Runs for every request, before faults (so refused and faulted requests are both seen). */
+  admit?: (req: RecordedRequest) => Admission | undefined
+  /** Clock for RecordedRequest.at (ms since the epoch); default Date.now. */
+  now?: () => number
 }
 
 export interface Core {
@@ -89,12 +41,17 @@ export interface Core {
   close(): Promise<void>
 }
 
-export function htmlProxyPage(status: number): string {
-  const text = `${status} ${STATUS_CODES[status] ?? 'Error'}`
-  return (
-    `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n` +
-    `<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
-  )
+interface ActiveFault {
+  spec: Fault
+  times: number
+  hits: number
+}
+
+/** An answer ready to write: final headers and body bytes (undefined: no body). */
+interface Outgoing {
+  status: number
+  headers: Record<string, string>
+  body?: Buffer
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
@@ -106,31 +63,34 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return out
 }
 
-function matches(spec: Fault, req: RecordedRequest): boolean {
-  if (spec.method !== undefined && spec.method.toUpperCase() !== req.method) return false
-  if (spec.path !== undefined) {
-    if (typeof spec.path === 'string') {
-      if (req.path.split('?')[0] !== spec.path) return false
-    } else {
-      spec.path.lastIndex = 0
-      if (!spec.path.test(req.path)) return false
-    }
-  }
-  if (spec.when !== undefined && !spec.when(req)) return false
-  return true
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((h) => h.toLowerCase() === name)
 }
 
-function describe(spec: Fault, status: number | undefined): string {
-  if (spec.drop) return 'drop'
-  if (spec.html) return `html ${status ?? 502}`
-  if (status !== undefined) return `status ${status}`
-  return `delay ${spec.delayMs ?? 0}ms`
+function render(reply: Reply, extra: Record<string, string>): Outgoing {
+  const headers: Record<string, string> = { ...extra, ...(reply.headers ?? {}) }
+  if (reply.status === 204 || reply.status === 304 || reply.body === undefined) return { status: reply.status, headers }
+  let body: Buffer
+  let type: string
+  if (Buffer.isBuffer(reply.body)) {
+    body = reply.body
+    type = 'application/octet-stream'
+  } else if (typeof reply.body === 'string') {
+    body = Buffer.from(reply.body)
+    type = 'text/plain; charset=utf-8'
+  } else {
+    body = Buffer.from(JSON.stringify(reply.body))
+    type = 'application/json; charset=utf-8'
+  }
+  if (!hasHeader(headers, 'content-type')) headers['content-type'] = type
+  return { status: reply.status, headers, body }
 }
 
 export async function startCore(options: CoreOptions): Promise<Core> {
   const requests: RecordedRequest[] = []
   let faults: ActiveFault[] = []
   const lifetime = new AbortController()
+  const clock = options.now ?? Date.now
   let latencyMs = options.latencyMs ?? 0
 
   const wait = async (ms: number): Promise<boolean> => {
@@ -143,23 +103,45 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
   }
 
-  const send = (res: ServerResponse, reply: Reply, extra: Record<string, string> = {}): void => {
+  const deliver = async (res: ServerResponse, out: Outgoing, spec: Fault | undefined): Promise<void> => {
     if (res.destroyed || res.writableEnded) return
-    const headers: Record<string, string> = { ...(options.commonHeaders?.() ?? {}), ...extra, ...(reply.headers ?? {}) }
-    if (reply.status === 204 || reply.status === 304 || reply.body === undefined) {
-      res.writeHead(reply.status, headers)
+    let body = out.body
+    const wrap = wrapping(spec)
+    if (wrap !== undefined && body !== undefined) body = Buffer.concat([wrap.before, body, wrap.after])
+    const headers = { ...out.headers }
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-length') delete headers[name]
+    if (body !== undefined) headers['content-length'] = String(body.length)
+    res.writeHead(out.status, headers)
+    if (body === undefined) {
       res.end()
       return
     }
-    const isText = typeof reply.body === 'string'
-    const text = isText ? (reply.body as string) : JSON.stringify(reply.body)
-    const lower = Object.keys(headers).map((h) => h.toLowerCase())
-    if (!lower.includes('content-type')) {
-      headers['content-type'] = isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'
+    if (spec?.cutAfterBytes !== undefined) {
+      res.write(body.subarray(0, Math.max(0, spec.cutAfterBytes)), () => res.destroy())
+      return
     }
-    headers['content-length'] = String(Buffer.byteLength(text))
-    res.writeHead(reply.status, headers)
-    res.end(text)
+    const drip = spec === undefined ? undefined : dripOf(spec)
+    if (drip === undefined) {
+      res.end(body)
+      return
+    }
+    res.flushHeaders()
+    for (let at = 0; at < body.length; at += drip.chunkBytes) {
+      if (at > 0 && !(await wait(drip.intervalMs))) return
+      if (res.destroyed) return
+      res.write(body.subarray(at, at + drip.chunkBytes))
+    }
+    res.end()
+  }
+
+  const handleSafely = async (record: RecordedRequest): Promise<Reply> => {
+    try {
+      return await options.handle(record)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      console.error(`sandbox handler error on ${record.method} ${record.path}:`, error)
+      return { status: 500, body: { message: `sandbox bug: ${message}` } }
+    }
   }
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -180,52 +162,36 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       headers: flattenHeaders(req),
       body,
       json,
-      at: Date.now(),
+      at: clock(),
     }
     requests.push(record)
 
-    const active = faults.find((f) => f.hits < f.times && matches(f.spec, record))
-    if (active !== undefined) {
-      const spec = active.spec
-      const index = active.hits
-      active.hits += 1
-      const statuses = spec.status === undefined ? [] : Array.isArray(spec.status) ? spec.status : [spec.status]
-      let status = statuses.length > 0 ? statuses[Math.min(index, statuses.length - 1)] : undefined
-      if (status === undefined && spec.html) status = 502
-      record.fault = describe(spec, status)
-      if (!(await wait((spec.delayMs ?? 0) + latencyMs))) return
-      if (spec.drop) {
-        req.socket.destroy()
-        return
-      }
-      if (status !== undefined) {
-        const extra: Record<string, string> = { ...(spec.headers ?? {}) }
-        if (spec.retryAfter !== undefined) extra['retry-after'] = String(spec.retryAfter)
-        if (spec.html) {
-          send(res, { status, body: htmlProxyPage(status) }, { ...extra, 'content-type': 'text/html' })
-        } else {
-          send(res, { status, body: spec.body !== undefined ? spec.body : options.errorBody(status) }, extra)
-        }
-        return
-      }
-      // delay-only fault: fall through to normal handling (latency already waited)
-      await answer(record, res, false)
+    const admission = options.admit?.(record)
+    if (admission?.done !== undefined) res.once('close', admission.done)
+    const extra = admission?.headers ?? {}
+    if (admission?.refuse !== undefined) {
+      record.refused = admission.refuse.reason
+      if (await wait(latencyMs)) await deliver(res, render(admission.refuse.reply, extra), undefined)
       return
     }
-    await answer(record, res, true)
-  }
 
-  const answer = async (record: RecordedRequest, res: ServerResponse, withLatency: boolean): Promise<void> => {
-    let reply: Reply
-    try {
-      reply = await options.handle(record)
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      console.error(`sandbox handler error on ${record.method} ${record.path}:`, error)
-      reply = { status: 500, body: { message: `sandbox bug: ${message}` } }
+    const active = faults.find((f) => f.hits < f.times && matches(f.spec, record))
+    if (active === undefined) {
+      const reply = await handleSafely(record)
+      if (await wait(latencyMs)) await deliver(res, render(reply, extra), undefined)
+      return
     }
-    if (withLatency && !(await wait(latencyMs))) return
-    send(res, reply)
+    const spec = active.spec
+    const status = faultStatus(spec, active.hits)
+    active.hits += 1
+    record.fault = describeFault(spec, status)
+    if (!(await wait((spec.delayMs ?? 0) + latencyMs))) return
+    if (spec.drop) {
+      req.socket.destroy()
+      return
+    }
+    const reply = injectedReply(spec, status, record, options.errorBody) ?? (await handleSafely(record))
+    await deliver(res, render(reply, extra), spec)
   }
 
   const server = createServer((req, res) => {

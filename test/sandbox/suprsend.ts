@@ -14,68 +14,34 @@
 // - Lists are newest first. `limit` defaults to 10 and is capped at 100 (meta.limit says what was
 //   used); a missing/invalid/non-positive limit falls back to 10, an invalid offset to 0.
 // - Request bodies that are not valid JSON -> 400 ValidationError.
-import { generateKeyPairSync, randomInt } from 'node:crypto'
+// Test controls (not SuprSend behaviour):
+// - Seeding takes any field values and does not enforce the one-active-key rule.
+// - `deterministic: true`: sequential ids per workspace and a per-workspace clock (suprsend-keys.ts);
+//   private keys stay real random P-256 keys. `now` replaces the clock in either mode.
+// - setHostile(): ignoreOffset / repeatIds / pageSize bend every list of that workspace.
+// - nextKeyMaterial(): the next create/roll answer in that workspace carries the given material.
+//   What is stored follows the answer only where it names the key: a given `pem` IS the issued key
+//   (stored as such, with the base64 of that PEM); a wrong `base64` or an omitted field changes the
+//   answer only, so the stored key (activeSigningKey) is the real key the server issued.
 import { STATUS_CODES } from 'node:http'
-import { startCore, segments } from './http.ts'
+import { segments, startCore } from './http.ts'
 import type { Fault, FaultHandle, RecordedRequest, Reply } from './http.ts'
+import {
+  createMinter,
+  DETERMINISTIC_START,
+  keyAnswer,
+  makeApiKey,
+  makePublicKey,
+  makeSigningKey,
+} from './suprsend-keys.ts'
+import { paginate } from './suprsend-keys.ts'
+import type { Actor, ApiKey, ApiKeyWithSecret, HostileSwitches, KeyMaterialOverride, Minter } from './suprsend-keys.ts'
+import type { PublicKey, SeedFields, SigningKey, SigningKeyWithSecret } from './suprsend-keys.ts'
 
 export type { Fault, FaultHandle, RecordedRequest } from './http.ts'
-
-export interface Actor {
-  name: string
-  email: string
-}
-
-export interface SigningKey {
-  id: string
-  uid: string
-  status: 'active' | 'rolled'
-  allowed_domains: string[] | null
-  expiry_at: string | null
-  created_at: string
-  created_by: Actor | null
-  rolled_at: string | null
-  rolled_by: Actor | null
-  deleted_at: string | null
-  deleted_by: Actor | null
-}
-
-export interface SigningKeyWithSecret extends SigningKey {
-  private_key_pem: string
-  private_key_base64: string
-}
-
-export interface PublicKey {
-  id: string
-  api_key: string
-  name: string
-  allowed_domains: string[] | null
-  is_secure_mode_enabled: boolean
-  is_deleted: boolean
-  is_default: boolean
-  created_at: string
-  created_by: Actor | null
-  rotated_at: string | null
-  rotated_by: Actor | null
-  updated_at: string
-  updated_by: Actor | null
-}
-
-export interface ApiKey {
-  id: string
-  masked_api_key: string
-  is_deleted: boolean
-  name: string
-  allowed_domains: string[]
-  created_at: string
-  created_by: Actor | null
-  deleted_at: string | null
-  deleted_by: Actor | null
-}
-
-export interface ApiKeyWithSecret extends ApiKey {
-  api_key: string
-}
+export type { Actor, ApiKey, ApiKeyWithSecret, HostileSwitches, KeyMaterialOptions } from './suprsend-keys.ts'
+export type { KeyMaterialOverride, PublicKey, SeedFields, SigningKey, SigningKeyWithSecret } from './suprsend-keys.ts'
+export { DETERMINISTIC_START, generateSigningKeyMaterial, randomAlnum } from './suprsend-keys.ts'
 
 export interface ListOptions {
   /** Also return deleted keys (which the API no longer lists). */
@@ -89,6 +55,12 @@ export interface SuprSendOptions {
   latencyMs?: number
   /** Actor recorded as created_by/rolled_by/... for changes made through the API. */
   actor?: Actor
+  /** Sequential ids and a stepping clock, per workspace, for snapshot tests (see suprsend-keys.ts). */
+  deterministic?: boolean
+  /** The deterministic clock's start (default DETERMINISTIC_START); it advances one second per event. */
+  startAt?: string | Date
+  /** Clock for every timestamp (either mode); default the real time, or the deterministic clock. */
+  now?: () => Date
 }
 
 export interface SuprSendSandbox {
@@ -100,17 +72,21 @@ export interface SuprSendSandbox {
   /** Latency added to every response; may be changed at any time. */
   latencyMs: number
   addWorkspace(slug: string): void
-  /** Seed a signing key (status 'active' by default; the one-active rule is NOT enforced here). */
-  seedSigningKey(workspace: string, init?: Partial<SigningKey>): SigningKeyWithSecret
-  seedPublicKey(workspace: string, init?: Partial<PublicKey>): PublicKey
-  seedApiKey(workspace: string, init?: Partial<ApiKeyWithSecret>): ApiKeyWithSecret
+  /** Seed a signing key (status 'active' by default; any field values; the one-active rule is NOT enforced). */
+  seedSigningKey(workspace: string, init?: SeedFields<SigningKeyWithSecret>): SigningKeyWithSecret
+  seedPublicKey(workspace: string, init?: SeedFields<PublicKey>): PublicKey
+  seedApiKey(workspace: string, init?: SeedFields<ApiKeyWithSecret>): ApiKeyWithSecret
   /** Copies of the stored keys, newest first, with private material. */
   signingKeys(workspace: string, options?: ListOptions): SigningKeyWithSecret[]
   activeSigningKey(workspace: string): SigningKeyWithSecret | undefined
   publicKeys(workspace: string, options?: ListOptions): PublicKey[]
   apiKeys(workspace: string, options?: ListOptions): ApiKeyWithSecret[]
+  /** Replace the workspace's hostile list switches ({} turns them off). */
+  setHostile(workspace: string, switches: HostileSwitches): void
+  /** Queue material for the next create/roll answer in the workspace (one answer per call). */
+  nextKeyMaterial(workspace: string, material: KeyMaterialOverride): void
   inject(fault: Fault): FaultHandle
-  /** Clear faults and the request log (not the workspaces). */
+  /** Clear faults and the request log (not the workspaces, their hostile switches or queued material). */
   reset(): void
   close(): Promise<void>
 }
@@ -119,32 +95,21 @@ interface Workspace {
   signing: SigningKeyWithSecret[]
   publicKeys: PublicKey[]
   apiKeys: ApiKeyWithSecret[]
+  mint: Minter
+  hostile: HostileSwitches
+  material: KeyMaterialOverride[]
 }
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-
-/** Random alphanumeric string (uniform, from node:crypto). */
-export function randomAlnum(length: number): string {
-  let out = ''
-  for (let i = 0; i < length; i += 1) out += ALNUM[randomInt(ALNUM.length)]
-  return out
-}
-
-function now(): string {
-  return new Date().toISOString()
-}
-
-function newPrivateKey(): { private_key_pem: string; private_key_base64: string } {
-  const { privateKey } = generateKeyPairSync('ec', {
-    namedCurve: 'P-256',
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  })
-  return { private_key_pem: privateKey, private_key_base64: Buffer.from(privateKey, 'utf8').toString('base64') }
-}
-
-function maskApiKey(apiKey: string): string {
-  return `${apiKey.slice(0, 10)}*****`
+/** One request to one collection of one workspace, routed and authenticated. */
+interface Call {
+  req: RecordedRequest
+  ws: Workspace
+  itemId: string | undefined
+  action: string | undefined
+  query: URLSearchParams
+  /** One timestamp per request, minted only when the request changes something. */
+  stamp: () => string
+  notAllowed: Reply
 }
 
 function error(status: number, errorCode: string, type: string, message: string, detail?: unknown): Reply {
@@ -176,17 +141,6 @@ function defaultErrorBody(status: number): unknown {
   }
 }
 
-function paginate<T>(
-  items: T[],
-  query: URLSearchParams,
-): { meta: { count: number; limit: number; offset: number }; results: T[] } {
-  const rawLimit = Number(query.get('limit'))
-  const limit = Number.isInteger(rawLimit) && rawLimit > 0 ? Math.min(rawLimit, 100) : 10
-  const rawOffset = Number(query.get('offset'))
-  const offset = query.has('offset') && Number.isInteger(rawOffset) && rawOffset >= 0 ? rawOffset : 0
-  return { meta: { count: items.length, limit, offset }, results: items.slice(offset, offset + limit) }
-}
-
 function publicSigningKey(key: SigningKeyWithSecret): SigningKey {
   const { private_key_pem: _pem, private_key_base64: _b64, ...rest } = key
   return structuredClone(rest)
@@ -197,12 +151,41 @@ function publicApiKey(key: ApiKeyWithSecret): ApiKey {
   return structuredClone(rest)
 }
 
+type Parsed<T> = { ok: true; value: T } | { ok: false; reply: Reply }
+
+/** The JSON object body, or the 400 to answer; an empty body is {}. */
+function readBody(req: RecordedRequest): Parsed<Record<string, unknown>> {
+  if (req.body.trim() === '') return { ok: true, value: {} }
+  if (req.json === undefined)
+    return { ok: false, reply: validation(['JSON parse error - request body is not valid JSON']) }
+  if (typeof req.json !== 'object' || req.json === null || Array.isArray(req.json))
+    return { ok: false, reply: validation(['request body must be a JSON object']) }
+  return { ok: true, value: req.json as Record<string, unknown> }
+}
+
+/** A body with the `name` that creating a public or API key requires. */
+function namedBody(req: RecordedRequest): Parsed<Record<string, unknown> & { name: string }> {
+  const body = readBody(req)
+  if (!body.ok) return body
+  const { name } = body.value
+  if (typeof name !== 'string' || name.trim() === '')
+    return { ok: false, reply: validation(['name: This field is required.']) }
+  return { ok: true, value: { ...body.value, name } }
+}
+
+/** GET of a collection: one page, newest first, as `view` shows each item. */
+function list<T>(c: Call, live: T[], view: (item: T) => unknown): Reply {
+  const page = paginate(live.slice().reverse(), c.query, c.ws.hostile)
+  return { status: 200, body: { meta: page.meta, results: page.results.map(view) } }
+}
+
 export async function startSuprSend(options: SuprSendOptions = {}): Promise<SuprSendSandbox> {
   const token = options.token ?? 'sandbox-service-token'
   const actor: Actor = options.actor ?? {
     name: 'Sandbox Service Token',
     email: 'org_sandbox0000000000000000@systemuser.suprsend.com',
   }
+  const start = new Date(options.startAt ?? DETERMINISTIC_START).toISOString()
   const workspaces = new Map<string, Workspace>()
 
   const ws = (slug: string): Workspace => {
@@ -211,74 +194,102 @@ export async function startSuprSend(options: SuprSendOptions = {}): Promise<Supr
     return found
   }
 
-  const makeSigningKey = (init: Partial<SigningKey> = {}): SigningKeyWithSecret => {
-    const status = init.status ?? 'active'
-    const created = init.created_at ?? now()
-    return {
-      id: `ws_signk_${randomAlnum(20)}`,
-      uid: `signing_key_${randomAlnum(20)}`,
-      status,
-      allowed_domains: null,
-      expiry_at: null,
-      created_at: created,
-      created_by: actor,
-      rolled_at: status === 'rolled' ? created : null,
-      rolled_by: status === 'rolled' ? actor : null,
-      deleted_at: null,
-      deleted_by: null,
-      ...init,
-      ...newPrivateKey(),
+  const signingKeys = (c: Call): Reply => {
+    const { req, ws: w } = c
+    const live = w.signing.filter((k) => k.deleted_at === null)
+    if (c.itemId === undefined) {
+      if (req.method === 'GET') return list(c, live, publicSigningKey)
+      if (req.method !== 'POST') return c.notAllowed
+      const body = readBody(req)
+      if (!body.ok) return body.reply
+      if (live.some((k) => k.status === 'active')) return validation(['only 1 active signing key is allowed'])
+      return issue(c)
     }
+    const key = live.find((k) => k.uid === c.itemId)
+    if (c.action === 'roll') {
+      if (req.method !== 'POST') return c.notAllowed
+      if (key === undefined) return notFound(`signing key '${c.itemId}' not found`)
+      if (key.status !== 'active') return validation(['only active signing key can be rolled'])
+      Object.assign(key, { status: 'rolled', rolled_at: c.stamp(), rolled_by: actor })
+      return issue(c)
+    }
+    if (req.method !== 'DELETE') return c.notAllowed
+    if (key === undefined) return notFound(`signing key '${c.itemId}' not found`)
+    Object.assign(key, { deleted_at: c.stamp(), deleted_by: actor })
+    return { status: 204 }
   }
 
-  const makePublicKey = (init: Partial<PublicKey> = {}): PublicKey => {
-    const created = init.created_at ?? now()
-    return {
-      id: `ws_pubk_${randomAlnum(20)}`,
-      api_key: `SS.PUBK.${randomAlnum(43)}`,
-      name: 'web-app',
-      allowed_domains: null,
-      is_secure_mode_enabled: false,
-      is_deleted: false,
-      is_default: false,
-      created_at: created,
-      created_by: actor,
-      rotated_at: null,
-      rotated_by: null,
-      updated_at: created,
-      updated_by: null,
-      ...init,
-    }
+  /** A new active signing key (create or roll), answered with its private material once. */
+  const issue = (c: Call): Reply => {
+    const override = c.ws.material.shift()
+    const init = override?.pem === undefined ? {} : { private_key_pem: override.pem }
+    const key = makeSigningKey(c.ws.mint, actor, init, c.stamp())
+    c.ws.signing.push(key)
+    return { status: 201, body: keyAnswer(key, override) }
   }
 
-  const makeApiKey = (init: Partial<ApiKeyWithSecret> = {}): ApiKeyWithSecret => {
-    const apiKey = init.api_key ?? `SS.${randomAlnum(43)}`
-    return {
-      id: `ws_apik_${randomAlnum(20)}`,
-      masked_api_key: maskApiKey(apiKey),
-      is_deleted: false,
-      name: 'backend',
-      allowed_domains: [],
-      created_at: now(),
-      created_by: actor,
-      deleted_at: null,
-      deleted_by: null,
-      ...init,
-      api_key: apiKey,
+  const publicKeys = (c: Call): Reply => {
+    const { req, ws: w } = c
+    const live = w.publicKeys.filter((k) => !k.is_deleted)
+    if (c.itemId === undefined) {
+      if (req.method === 'GET') return list(c, live, (k) => structuredClone(k))
+      if (req.method !== 'POST') return c.notAllowed
+      const named = namedBody(req)
+      if (!named.ok) return named.reply
+      const { name, description } = named.value
+      if (description !== undefined && description !== null && typeof description !== 'string')
+        return validation(['description: Not a valid string.'])
+      const key = makePublicKey(w.mint, actor, { name }, c.stamp())
+      w.publicKeys.push(key)
+      return { status: 201, body: structuredClone(key) }
     }
+    const key = live.find((k) => k.id === c.itemId)
+    if (!(c.action === 'rotate' ? ['PATCH'] : ['PATCH', 'DELETE']).includes(req.method)) return c.notAllowed
+    const missing = notFound(`public key '${c.itemId}' not found`)
+    let change: Partial<PublicKey>
+    if (c.action === 'rotate' || req.method === 'DELETE') {
+      if (key === undefined) return missing
+      change =
+        c.action === 'rotate'
+          ? { api_key: w.mint.publicApiKey(), rotated_at: c.stamp(), rotated_by: actor }
+          : { is_deleted: true }
+    } else {
+      const body = readBody(req)
+      if (!body.ok) return body.reply
+      if (key === undefined) return missing
+      const flag = body.value.is_secure_mode_enabled
+      if (typeof flag !== 'boolean') return validation(['is_secure_mode_enabled: Must be a valid boolean.'])
+      change = { is_secure_mode_enabled: flag }
+    }
+    Object.assign(key, change, { updated_at: c.stamp(), updated_by: actor })
+    return req.method === 'DELETE' ? { status: 204 } : { status: 202, body: structuredClone(key) }
   }
 
-  const readBody = (
-    req: RecordedRequest,
-  ): { ok: true; value: Record<string, unknown> } | { ok: false; reply: Reply } => {
-    if (req.body.trim() === '') return { ok: true, value: {} }
-    if (req.json === undefined)
-      return { ok: false, reply: validation(['JSON parse error - request body is not valid JSON']) }
-    if (typeof req.json !== 'object' || req.json === null || Array.isArray(req.json)) {
-      return { ok: false, reply: validation(['request body must be a JSON object']) }
+  const apiKeys = (c: Call): Reply => {
+    const { req, ws: w } = c
+    const live = w.apiKeys.filter((k) => !k.is_deleted)
+    if (c.itemId === undefined) {
+      if (req.method === 'GET') return list(c, live, publicApiKey)
+      if (req.method !== 'POST') return c.notAllowed
+      const named = namedBody(req)
+      if (!named.ok) return named.reply
+      const key = makeApiKey(w.mint, actor, { name: named.value.name }, c.stamp())
+      w.apiKeys.push(key)
+      return { status: 201, body: structuredClone(key) }
     }
-    return { ok: true, value: req.json as Record<string, unknown> }
+    if (c.action !== undefined || req.method !== 'DELETE') return c.notAllowed
+    const key = live.find((k) => k.id === c.itemId)
+    if (key === undefined) return notFound(`api key '${c.itemId}' not found`)
+    Object.assign(key, { is_deleted: true, deleted_at: c.stamp(), deleted_by: actor })
+    return { status: 204 }
   }
+
+  const collections: Record<string, (c: Call) => Reply> = {
+    ws_signing_key: signingKeys,
+    ws_public_key: publicKeys,
+    ws_api_key: apiKeys,
+  }
+  const actions: Record<string, string> = { ws_signing_key: 'roll', ws_public_key: 'rotate' }
 
   const handle = (req: RecordedRequest): Reply => {
     const url = new URL(req.path, 'http://sandbox')
@@ -289,156 +300,39 @@ export async function startSuprSend(options: SuprSendOptions = {}): Promise<Supr
       return routeNotFound
     const [, slug = '', collection = '', ...restWithSlash] = parts
     const rest = restWithSlash.slice(0, -1)
-    if (!['ws_signing_key', 'ws_public_key', 'ws_api_key'].includes(collection) || slug === '') return routeNotFound
-    if (rest.some((p) => p === '')) return routeNotFound
-    const itemId = rest[0]
-    const action = rest[1]
-    if (rest.length > 2) return routeNotFound
-    if (
-      action !== undefined &&
-      !(collection === 'ws_signing_key' && action === 'roll') &&
-      !(collection === 'ws_public_key' && action === 'rotate')
-    ) {
-      return routeNotFound
-    }
+    const serve = collections[collection]
+    if (serve === undefined || slug === '' || rest.length > 2 || rest.some((p) => p === '')) return routeNotFound
+    const [itemId, action] = rest
+    if (action !== undefined && actions[collection] !== action) return routeNotFound
 
     if (req.headers.authorization !== `ServiceToken ${token}`) {
       return error(401, 'authentication_failed', 'AuthenticationFailed', 'Invalid service token.')
     }
     const workspace = workspaces.get(slug)
     if (workspace === undefined) return notFound(`workspace '${slug}' not found`)
-
-    const method = req.method
-    const notAllowed = error(405, 'method_not_allowed', 'MethodNotAllowed', `Method "${method}" not allowed.`)
-    const stamp = now()
-
-    if (collection === 'ws_signing_key') {
-      const live = workspace.signing.filter((k) => k.deleted_at === null)
-      if (itemId === undefined) {
-        if (method === 'GET') {
-          const page = paginate(live.slice().reverse(), url.searchParams)
-          return { status: 200, body: { meta: page.meta, results: page.results.map(publicSigningKey) } }
-        }
-        if (method === 'POST') {
-          const body = readBody(req)
-          if (!body.ok) return body.reply
-          if (live.some((k) => k.status === 'active')) return validation(['only 1 active signing key is allowed'])
-          const key = makeSigningKey({ created_at: stamp })
-          workspace.signing.push(key)
-          return { status: 201, body: structuredClone(key) }
-        }
-        return notAllowed
-      }
-      const key = live.find((k) => k.uid === itemId)
-      if (action === 'roll') {
-        if (method !== 'POST') return notAllowed
-        if (key === undefined) return notFound(`signing key '${itemId}' not found`)
-        if (key.status !== 'active') return validation(['only active signing key can be rolled'])
-        key.status = 'rolled'
-        key.rolled_at = stamp
-        key.rolled_by = actor
-        const next = makeSigningKey({ created_at: stamp })
-        workspace.signing.push(next)
-        return { status: 201, body: structuredClone(next) }
-      }
-      if (method !== 'DELETE') return notAllowed
-      if (key === undefined) return notFound(`signing key '${itemId}' not found`)
-      key.deleted_at = stamp
-      key.deleted_by = actor
-      return { status: 204 }
-    }
-
-    if (collection === 'ws_public_key') {
-      const live = workspace.publicKeys.filter((k) => !k.is_deleted)
-      if (itemId === undefined) {
-        if (method === 'GET') {
-          const page = paginate(live.slice().reverse(), url.searchParams)
-          return { status: 200, body: { meta: page.meta, results: page.results.map((k) => structuredClone(k)) } }
-        }
-        if (method === 'POST') {
-          const body = readBody(req)
-          if (!body.ok) return body.reply
-          const { name, description } = body.value
-          if (typeof name !== 'string' || name.trim() === '') return validation(['name: This field is required.'])
-          if (description !== undefined && description !== null && typeof description !== 'string') {
-            return validation(['description: Not a valid string.'])
-          }
-          const key = makePublicKey({ name, created_at: stamp, updated_at: stamp })
-          workspace.publicKeys.push(key)
-          return { status: 201, body: structuredClone(key) }
-        }
-        return notAllowed
-      }
-      const key = live.find((k) => k.id === itemId)
-      if (action === 'rotate') {
-        if (method !== 'PATCH') return notAllowed
-        if (key === undefined) return notFound(`public key '${itemId}' not found`)
-        key.api_key = `SS.PUBK.${randomAlnum(43)}`
-        key.rotated_at = stamp
-        key.rotated_by = actor
-        key.updated_at = stamp
-        key.updated_by = actor
-        return { status: 202, body: structuredClone(key) }
-      }
-      if (method === 'PATCH') {
-        const body = readBody(req)
-        if (!body.ok) return body.reply
-        if (key === undefined) return notFound(`public key '${itemId}' not found`)
-        const flag = body.value.is_secure_mode_enabled
-        if (typeof flag !== 'boolean') return validation(['is_secure_mode_enabled: Must be a valid boolean.'])
-        key.is_secure_mode_enabled = flag
-        key.updated_at = stamp
-        key.updated_by = actor
-        return { status: 202, body: structuredClone(key) }
-      }
-      if (method === 'DELETE') {
-        if (key === undefined) return notFound(`public key '${itemId}' not found`)
-        key.is_deleted = true
-        key.updated_at = stamp
-        key.updated_by = actor
-        return { status: 204 }
-      }
-      return notAllowed
-    }
-
-    // ws_api_key
-    const live = workspace.apiKeys.filter((k) => !k.is_deleted)
-    if (itemId === undefined) {
-      if (method === 'GET') {
-        const page = paginate(live.slice().reverse(), url.searchParams)
-        return { status: 200, body: { meta: page.meta, results: page.results.map(publicApiKey) } }
-      }
-      if (method === 'POST') {
-        const body = readBody(req)
-        if (!body.ok) return body.reply
-        const { name } = body.value
-        if (typeof name !== 'string' || name.trim() === '') return validation(['name: This field is required.'])
-        const key = makeApiKey({ name, created_at: stamp })
-        workspace.apiKeys.push(key)
-        return { status: 201, body: structuredClone(key) }
-      }
-      return notAllowed
-    }
-    if (action !== undefined || method !== 'DELETE') return notAllowed
-    const key = live.find((k) => k.id === itemId)
-    if (key === undefined) return notFound(`api key '${itemId}' not found`)
-    key.is_deleted = true
-    key.deleted_at = stamp
-    key.deleted_by = actor
-    return { status: 204 }
+    let stamp: string | undefined
+    return serve({
+      req,
+      ws: workspace,
+      itemId,
+      action,
+      query: url.searchParams,
+      stamp: () => (stamp ??= workspace.mint.stamp()),
+      notAllowed: error(405, 'method_not_allowed', 'MethodNotAllowed', `Method "${req.method}" not allowed.`),
+    })
   }
 
-  const core = await startCore({
-    latencyMs: options.latencyMs,
-    handle,
-    errorBody: defaultErrorBody,
-  })
+  const core = await startCore({ latencyMs: options.latencyMs, handle, errorBody: defaultErrorBody })
 
   const listOf = <T>(items: T[], keep: (item: T) => boolean, opts: ListOptions | undefined): T[] =>
     items
       .filter((k) => opts?.includeDeleted === true || keep(k))
       .reverse()
       .map((k) => structuredClone(k))
+  const seeded = <T>(items: T[], key: T): T => {
+    items.push(key)
+    return structuredClone(key)
+  }
 
   return {
     url: core.url,
@@ -451,23 +345,15 @@ export async function startSuprSend(options: SuprSendOptions = {}): Promise<Supr
       core.latencyMs = ms
     },
     addWorkspace(slug: string) {
-      if (!workspaces.has(slug)) workspaces.set(slug, { signing: [], publicKeys: [], apiKeys: [] })
+      if (workspaces.has(slug)) return
+      const mint = createMinter(options.deterministic === true, options.now, start)
+      workspaces.set(slug, { signing: [], publicKeys: [], apiKeys: [], mint, hostile: {}, material: [] })
     },
-    seedSigningKey(workspace, init) {
-      const key = makeSigningKey(init)
-      ws(workspace).signing.push(key)
-      return structuredClone(key)
-    },
-    seedPublicKey(workspace, init) {
-      const key = makePublicKey(init)
-      ws(workspace).publicKeys.push(key)
-      return structuredClone(key)
-    },
-    seedApiKey(workspace, init) {
-      const key = makeApiKey(init)
-      ws(workspace).apiKeys.push(key)
-      return structuredClone(key)
-    },
+    seedSigningKey: (workspace, init = {}) =>
+      seeded(ws(workspace).signing, makeSigningKey(ws(workspace).mint, actor, init)),
+    seedPublicKey: (workspace, init = {}) =>
+      seeded(ws(workspace).publicKeys, makePublicKey(ws(workspace).mint, actor, init)),
+    seedApiKey: (workspace, init = {}) => seeded(ws(workspace).apiKeys, makeApiKey(ws(workspace).mint, actor, init)),
     signingKeys(workspace, opts) {
       return listOf(ws(workspace).signing, (k) => k.deleted_at === null, opts)
     },
@@ -481,11 +367,14 @@ export async function startSuprSend(options: SuprSendOptions = {}): Promise<Supr
     apiKeys(workspace, opts) {
       return listOf(ws(workspace).apiKeys, (k) => !k.is_deleted, opts)
     },
+    setHostile(workspace, switches) {
+      ws(workspace).hostile = { ...switches }
+    },
+    nextKeyMaterial(workspace, material) {
+      ws(workspace).material.push({ ...material })
+    },
     inject: core.inject,
     reset: core.reset,
     close: core.close,
   }
 }
-
-/** A fresh EC P-256 PKCS#8 PEM and its base64, as create/roll return them (for tests without a server). */
-export { newPrivateKey as generateSigningKeyMaterial }
