@@ -1,135 +1,158 @@
-import { defaultRetryPolicy, type HttpOptions, type Transport } from './http.ts'
-import { InputError, inputNames, parsePlan, type Plan, type RawInputs } from './inputs.ts'
-import { Secrets } from './mask.ts'
-import { Executor } from './execute.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import * as actionsCore from '@actions/core'
+import type { Dispatcher } from 'undici'
+import { Cancellation, type SignalSource } from './cancel.ts'
+import { Execution } from './execute.ts'
+import { createDispatcher, EnvironmentError } from './http/dispatcher.ts'
+import { CancelledError } from './http/send.ts'
+import { inputNames, parsePlan, type RawInputs } from './inputs/plan.ts'
+import type { StorePlan } from './inputs/store.ts'
+import { InputError } from './inputs/values.ts'
+import { operations, type OperationName } from './operations.ts'
+import { renderSummary } from './report/summary.ts'
+import { Secrets } from './report/text.ts'
+import type { Plan } from './step.ts'
 import { SuprSendClient } from './suprsend/client.ts'
-import { renderSummary } from './summary.ts'
-import type { GitHubRequester } from './github/destinations.ts'
 
-import type { Core } from './runner.ts'
+/** The part of @actions/core the action uses: tests inject their own, @github/local-action its stub. */
+export type Core = Pick<
+  typeof actionsCore,
+  'getInput' | 'setSecret' | 'setOutput' | 'setFailed' | 'info' | 'warning' | 'summary'
+>
 
-export type { Core }
-
-export interface Collaborators {
+export interface Dependencies {
   core: Core
-  /** Sends every request: node:http or undici's proxy agent in production, undici's MockAgent in tests. */
-  dispatcher: Transport
   env: Record<string, string | undefined>
-  sleep?: (ms: number) => Promise<void>
-  /** Builds the GitHub client; loaded lazily so operations that store nothing never load it. */
-  openGitHub?: (token: string, baseUrl: URL, http: HttpOptions) => Promise<GitHubRequester>
+  /** Sends every request, SuprSend's and GitHub's. */
+  dispatcher: Dispatcher
+  signals?: SignalSource
+  now?: () => number
 }
 
-const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-async function defaultOpenGitHub(token: string, baseUrl: URL, http: HttpOptions): Promise<GitHubRequester> {
-  const { createGitHubClient } = await import('./github/index.ts')
-  return createGitHubClient({ token, baseUrl: baseUrl.href, http })
-}
+/** GitHub shows an annotation of up to 4 KiB; the whole `::error::` line stays within it. */
+const maxAnnotationBytes = 4096 - '::error::'.length - 1
 
 function sentence(text: string): string {
   const trimmed = text.trim()
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`
 }
 
-/**
- * Sets outputs one by one. A runner that cannot take an output (its output
- * file gone) gets a warning, not an exception: an exception here, right
- * after a key arrives, would skip storing that key.
- */
-function setOutputs(core: Core, outputs: Record<string, string>): void {
-  for (const [name, value] of Object.entries(outputs)) {
-    try {
-      core.setOutput(name, value)
-    } catch (error) {
-      core.warning(`Could not set output '${name}': ${(error as Error).message}`)
-    }
+/** Everything the action says to the runner, each text scrubbed of every secret first. */
+function speaker(core: Core, secrets: Secrets, env: Dependencies['env']) {
+  const outputs = new Map<string, string>()
+  return {
+    mask(secret: string) {
+      for (const fragment of secrets.add(secret)) core.setSecret(fragment)
+    },
+    info: (message: string) => core.info(secrets.line(message)),
+    warning: (message: string) => core.warning(secrets.annotation(message, maxAnnotationBytes)),
+    fail: (message: string) => core.setFailed(secrets.annotation(sentence(message), maxAnnotationBytes)),
+    /** One output; a runner that cannot take it gets a warning, since a throw here could cost a key. */
+    output(name: string, value: string, secret = false) {
+      const shown = secret ? value : secrets.scrub(value)
+      if (outputs.get(name) === shown) return
+      outputs.set(name, shown)
+      try {
+        core.setOutput(name, shown)
+      } catch (error) {
+        core.warning(
+          secrets.annotation(`Could not set output '${name}': ${(error as Error).message}`, maxAnnotationBytes),
+        )
+      }
+    },
+    async summary(render: () => string) {
+      if (!env['GITHUB_STEP_SUMMARY']) return
+      try {
+        await core.summary.addRaw(render()).write()
+      } catch (error) {
+        core.warning(
+          secrets.annotation(`Could not write the job summary: ${(error as Error).message}`, maxAnnotationBytes),
+        )
+      }
+    },
   }
 }
 
-async function writeSummary(core: Core, env: Collaborators['env'], render: () => string): Promise<void> {
-  if (!env['GITHUB_STEP_SUMMARY']) return
-  try {
-    await core.summary.addRaw(render()).write()
-  } catch (error) {
-    // Never in the way of the failure message or the outputs, which matter more.
-    core.warning(`Could not write the job summary: ${(error as Error).message}`)
-  }
-}
-
-/**
- * The action: inputs in, outputs and summary out. This is the only module
- * that talks to the runner (through `core`).
- */
-export async function main({ core, dispatcher, env, sleep = wait, openGitHub }: Collaborators): Promise<void> {
+/** The action: inputs, then the plan, then the calls, then outputs, summary and failure. */
+export async function main(deps: Dependencies): Promise<void> {
+  const { core, env } = deps
   const raw: RawInputs = {}
   for (const name of inputNames) raw[name] = core.getInput(name)
-  // Tokens are masked before anything, valid or not, can be printed.
   const secrets = new Secrets()
-  const mask = (secret: string) => {
-    for (const fragment of secrets.add(secret)) core.setSecret(fragment)
-  }
-  for (const token of [raw['service-token'], raw['github-token']]) if (token) mask(token)
-
-  let plan: Plan
+  const say = speaker(core, secrets, env)
+  // Tokens are masked before anything, valid or not, can be printed.
+  for (const token of [raw['service-token'], raw['github-token']]) if (token) say.mask(token)
   try {
-    plan = parsePlan(raw, { GITHUB_REPOSITORY: env['GITHUB_REPOSITORY'], GITHUB_API_URL: env['GITHUB_API_URL'] })
+    const plan = parsePlan(raw, env)
+    for (const warning of plan.warnings) say.warning(warning)
+    await execute(plan, deps, secrets, say)
   } catch (error) {
-    if (error instanceof InputError) {
-      core.setFailed(error.message)
-      return
-    }
-    throw error
+    if (error instanceof InputError) return say.fail(error.message)
+    // A defect: its message, scrubbed, never its stack, which could quote data.
+    say.fail(`The action failed unexpectedly: ${(error as Error).message}`)
   }
+}
 
-  const http: HttpOptions = {
+async function execute(plan: Plan, deps: Dependencies, secrets: Secrets, say: ReturnType<typeof speaker>) {
+  const { dispatcher, signals, now = Date.now } = deps
+  const cancellation = new Cancellation(signals)
+  const quote = secrets.quote.bind(secrets)
+  const http = {
     dispatcher,
     timeoutMs: plan.timeoutMs,
-    retry: defaultRetryPolicy,
-    sleep,
-    onRetry: ({ method, url, attempt, attempts, delayMs, reason }) =>
-      core.info(
-        `${method} ${url.host}${url.pathname} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts})`,
-      ),
+    signal: cancellation.signal,
+    sleep: (ms: number, signal?: AbortSignal) => sleep(ms, undefined, signal ? { signal } : {}),
+    onRetry: say.info,
   }
-  const client = new SuprSendClient({
-    apiUrl: plan.apiUrl,
-    serviceToken: plan.serviceToken,
-    workspace: plan.workspace,
-    http,
-  })
-  const executor = new Executor(plan, client, {
-    info: (message) => core.info(secrets.redact(message)),
-    onSecret: (outputs, values) => {
-      for (const secret of values) mask(secret)
-      setOutputs(core, outputs)
+  const execution = new Execution({
+    plan,
+    suprsend: new SuprSendClient({ ...plan, http, quote }),
+    info: say.info,
+    warning: say.warning,
+    mask: say.mask,
+    output: say.output,
+    cancellation,
+    openGitHub: async (store: StorePlan) => {
+      const { openGitHub } = await import('./github/index.ts')
+      const options = { token: store.githubToken, baseUrl: store.githubApiUrl, dispatcher, timeoutMs: plan.timeoutMs }
+      return openGitHub({ ...options, signal: cancellation.signal, info: say.info, store, quote })
     },
-    openGitHub: (token, baseUrl) => (openGitHub ?? defaultOpenGitHub)(token, baseUrl, http),
+    now,
   })
-
   let error: string | undefined
   try {
-    await executor.run()
+    await operations[plan.operation as OperationName].run(execution)
   } catch (thrown) {
-    error = thrown instanceof Error ? thrown.message : String(thrown)
+    const message = thrown instanceof Error ? thrown.message : String(thrown)
+    error = thrown instanceof CancelledError ? `${message} before anything was changed in SuprSend` : message
+  } finally {
+    cancellation.dispose()
+    await execution.close()
   }
-  const outcome = executor.outcome
-  error ??= outcome.failure
-  setOutputs(core, outcome.outputs)
+  const report = execution.report
+  error ??= report.failure
+  report.outputs['dry-run'] = String(plan.dryRun)
+  for (const [name, value] of Object.entries(report.outputs)) say.output(name, value)
   const failure = error ? sentence(`${plan.operation} in workspace '${plan.workspace}' failed: ${error}`) : undefined
-  // The summary is a file the runner does not mask, and the failure may quote a server's words.
-  await writeSummary(core, env, () =>
-    secrets.redact(
-      renderSummary(
-        {
-          operation: plan.operation,
-          workspace: plan.workspace,
-          dryRun: plan.dryRun,
-          ...(failure ? { error: failure } : {}),
-        },
-        outcome,
-      ),
-    ),
+  const context = { operation: plan.operation, workspace: plan.workspace, dryRun: plan.dryRun }
+  await say.summary(() =>
+    renderSummary({ ...context, ...(failure ? { error: failure } : {}) }, report, (t) => secrets.scrub(t)),
   )
-  if (failure) core.setFailed(secrets.redact(failure))
+  if (failure) say.fail(failure)
+}
+
+/** The entry point, as actions/typescript-action and @github/local-action expect it. */
+export async function run(): Promise<void> {
+  let dispatcher: Dispatcher
+  try {
+    dispatcher = createDispatcher(process.env)
+  } catch (error) {
+    if (error instanceof EnvironmentError) return actionsCore.setFailed(error.message)
+    throw error
+  }
+  try {
+    await main({ core: actionsCore, env: process.env, dispatcher, signals: process })
+  } finally {
+    await dispatcher.close()
+  }
 }

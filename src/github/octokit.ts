@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { getOctokit } from '@actions/github'
+import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+import Bottleneck from 'bottleneck/light.js'
+import { fetch, type Dispatcher } from 'undici'
+
+/**
+ * Octokit as GitHub's guidance asks to be used. Its throttling plugin sends
+ * writes one at a time, a second apart, and decides on retries after a
+ * refusal; its retry plugin repeats failed requests with backoff. Two rules
+ * of GitHub's own sit in front of every request, in the fetch it uses:
+ * - the secondary limit of 900 points a minute (a read costs 1, a write 5),
+ *   kept as a bucket of 250 points refilled by 10 each second, so that no
+ *   60 s window can hold more than 860;
+ * - once an answer says a limit is reached, nothing more is sent until it
+ *   lifts: a request sent into a known limit only extends the penalty.
+ * The primary budget each answer reports is kept for the preflight.
+ */
+
+export type Octokit = ReturnType<typeof getOctokit>
+
+/** The token's primary budget as GitHub last reported it. */
+export interface Budget {
+  limit: number
+  remaining: number
+  /** Epoch milliseconds. */
+  resetAt: number
+}
+
+export interface GitHubClient {
+  octokit: Octokit
+  budget(): Budget | undefined
+  close(): Promise<void>
+}
+
+export interface GitHubClientOptions {
+  token: string
+  baseUrl: URL
+  dispatcher: Dispatcher
+  timeoutMs: number
+  /** Aborted when the run is cancelled before anything has changed. */
+  signal?: AbortSignal
+  info: (message: string) => void
+}
+
+const readMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** GitHub asks for a minute when a secondary limit names no time. */
+const untimedSecondaryWaitMs = 60_000
+/** A refusal that asks for a longer wait ends the run rather than the wait. */
+const longestRetryWaitS = 600
+
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const points = new Bottleneck({
+    reservoir: 250,
+    reservoirIncreaseAmount: 10,
+    reservoirIncreaseInterval: 1000,
+    reservoirIncreaseMaximum: 250,
+  })
+  let budget: Budget | undefined
+  let holdUntil = 0
+
+  const note = async (response: Response) => {
+    const header = (name: string) => response.headers.get(name)
+    const remaining = Number(header('x-ratelimit-remaining') ?? Number.NaN)
+    const resetAt = Number(header('x-ratelimit-reset') ?? Number.NaN) * 1000
+    if (
+      Number.isFinite(remaining) &&
+      Number.isFinite(resetAt) &&
+      (header('x-ratelimit-resource') ?? 'core') === 'core'
+    ) {
+      const limit = Number(header('x-ratelimit-limit') ?? remaining)
+      // Answers arrive out of order: within one window the lowest count is the latest.
+      if (!budget || resetAt > budget.resetAt) budget = { limit, remaining, resetAt }
+      else if (resetAt === budget.resetAt) budget.remaining = Math.min(budget.remaining, remaining)
+      if (remaining === 0) holdUntil = Math.max(holdUntil, resetAt)
+    }
+    if (response.status === 403 || response.status === 429) {
+      const body = await response
+        .clone()
+        .text()
+        .catch(() => '')
+      const after = Number(header('retry-after') ?? Number.NaN)
+      if (Number.isFinite(after)) holdUntil = Math.max(holdUntil, Date.now() + after * 1000)
+      else if (/secondary rate limit/i.test(body)) holdUntil = Math.max(holdUntil, Date.now() + untimedSecondaryWaitMs)
+    }
+  }
+
+  const pacedFetch = async (url: string | URL, init: RequestInit = {}) => {
+    const method = (init.method ?? 'GET').toUpperCase()
+    await points.schedule({ weight: readMethods.has(method) ? 1 : 5 }, async () => {})
+    const wait = holdUntil - Date.now()
+    if (wait > 0) await sleep(wait, undefined, options.signal ? { signal: options.signal } : {})
+    const signals = [AbortSignal.timeout(options.timeoutMs), init.signal, options.signal]
+    const response = await fetch(url, {
+      ...(init as object),
+      dispatcher: options.dispatcher,
+      signal: AbortSignal.any(signals.filter((s): s is AbortSignal => s instanceof AbortSignal)),
+    })
+    await note(response as unknown as Response)
+    return response
+  }
+
+  const decide =
+    (kind: string) => (after: number, request: { method: string; url: string }, _: unknown, count: number) => {
+      if (count > 0 || after > longestRetryWaitS) return false
+      options.info(`GitHub's ${kind} was reached at ${request.method} ${request.url}; retrying in ${after} s`)
+      return true
+    }
+
+  const octokit = getOctokit(
+    options.token,
+    {
+      baseUrl: options.baseUrl.href.replace(/\/+$/, ''),
+      userAgent: 'suprsend-workspace-keys-action',
+      headers: { 'x-github-api-version': '2022-11-28' },
+      // Redirects are not followed: the token goes only to the API the runner names.
+      request: { fetch: pacedFetch, redirect: 'manual' },
+      log: { debug: () => {}, info: () => {}, warn: options.info, error: options.info },
+      throttle: {
+        id: randomUUID(),
+        onRateLimit: decide('rate limit'),
+        onSecondaryRateLimit: decide('secondary rate limit'),
+      },
+    },
+    throttling,
+    retry,
+  )
+  return {
+    octokit,
+    budget: () => budget && { ...budget },
+    close: () => points.stop({ dropWaitingJobs: true }),
+  }
+}
