@@ -2,6 +2,7 @@ import type { Cancellation } from './cancel.ts'
 import type { GitHubSession } from './github/index.ts'
 import { PreflightError } from './github/failures.ts'
 import type { WriteReport } from './github/write.ts'
+import { CancelledError } from './http/send.ts'
 import { targetOf, type StorePlan } from './inputs/store.ts'
 import { Report, type Failed, type Plan, type Step } from './step.ts'
 import type { SuprSendClient } from './suprsend/client.ts'
@@ -92,10 +93,13 @@ export class Execution implements Step {
         `GitHub preflight passed for ${store.kind} ${store.name} in ${store.destinations.length} destination${store.destinations.length === 1 ? '' : 's'} (${created} new, ${updated} to update)${left}`,
       )
     } catch (error) {
+      const signal = this.#deps.cancellation.received
+      if (signal) throw new CancelledError(`the run was cancelled (${signal})`)
       if (!(error instanceof PreflightError)) throw error
       this.#recordWrites({ written: [], failed: error.failures })
       const listed = error.failures.length > 0 ? `: ${someFailures(error.failures)}` : ''
-      throw new PreflightError(`${error.message}, so nothing was changed in SuprSend${listed}`, error.failures)
+      const advice = error.advice ? `; ${error.advice}` : ''
+      throw new PreflightError(`${error.message}, so nothing was changed in SuprSend${listed}${advice}`, error.failures)
     }
   }
 

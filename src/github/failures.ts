@@ -11,9 +11,12 @@ export class ExplainedError extends Error {}
 /** Stops the run before anything changes in SuprSend; `failures` names each destination that failed. */
 export class PreflightError extends Error {
   readonly failures: Failed[]
-  constructor(message: string, failures: Failed[] = []) {
+  /** What to do about it, said after the message. */
+  readonly advice: string | undefined
+  constructor(message: string, failures: Failed[] = [], advice?: string) {
     super(message)
     this.failures = failures
+    this.advice = advice
   }
 }
 

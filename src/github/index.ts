@@ -2,7 +2,7 @@
 // store nothing never load Octokit.
 import type { StorePlan } from '../inputs/store.ts'
 import type { Quote } from '../suprsend/errors.ts'
-import { explainer, PreflightError } from './failures.ts'
+import { explainer } from './failures.ts'
 import { createGitHubClient, type Budget, type GitHubClientOptions, type Octokit } from './octokit.ts'
 import { budgetProblem, preflight, type Prepared } from './preflight.ts'
 import { writeAll, type Progress, type WriteReport } from './write.ts'
@@ -36,7 +36,7 @@ export function openGitHub(options: GitHubClientOptions & { store: StorePlan; qu
       prepared = await preflight(client.octokit, store, explain)
       const budget = client.budget() ?? (await readBudget(client.octokit))
       const problem = budgetProblem(budget, prepared.length, store.kind)
-      if (problem) throw new PreflightError(problem)
+      if (problem) throw problem
       const updated = prepared.filter((p) => p.exists).length
       return { created: prepared.length - updated, updated, budget }
     },

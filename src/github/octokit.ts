@@ -87,19 +87,26 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     }
   }
 
+  // Octokit passes an AbortError on without retrying it, which is what a cancelled run needs.
+  const cancelled = () => new DOMException('the run was cancelled', 'AbortError')
   const pacedFetch = async (url: string | URL, init: RequestInit = {}) => {
     const method = (init.method ?? 'GET').toUpperCase()
     await points.schedule({ weight: readMethods.has(method) ? 1 : 5 }, async () => {})
+    if (options.signal?.aborted) throw cancelled()
     const wait = holdUntil - Date.now()
     if (wait > 0) await sleep(wait, undefined, options.signal ? { signal: options.signal } : {})
     const signals = [AbortSignal.timeout(options.timeoutMs), init.signal, options.signal]
-    const response = await fetch(url, {
-      ...(init as object),
-      dispatcher: options.dispatcher,
-      signal: AbortSignal.any(signals.filter((s): s is AbortSignal => s instanceof AbortSignal)),
-    })
-    await note(response as unknown as Response)
-    return response
+    try {
+      const response = await fetch(url, {
+        ...(init as object),
+        dispatcher: options.dispatcher,
+        signal: AbortSignal.any(signals.filter((s): s is AbortSignal => s instanceof AbortSignal)),
+      })
+      await note(response as unknown as Response)
+      return response
+    } catch (error) {
+      throw options.signal?.aborted ? cancelled() : error
+    }
   }
 
   const decide =
@@ -118,6 +125,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       // Redirects are not followed: the token goes only to the API the runner names.
       request: { fetch: pacedFetch, redirect: 'manual' },
       log: { debug: () => {}, info: () => {}, warn: options.info, error: options.info },
+      // 409 means a variable was created meanwhile: the write turns into an update, not a repeat.
+      retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
       throttle: {
         id: randomUUID(),
         onRateLimit: decide('rate limit'),

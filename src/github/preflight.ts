@@ -126,14 +126,18 @@ export async function preflight(octokit: Octokit, store: StorePlan, explain: Exp
   return prepared as Prepared[]
 }
 
-/** Whether the writes fit in what GitHub allows this token now; the reason when they do not. */
-export function budgetProblem(budget: Budget | undefined, writes: number, noun: string): string | undefined {
-  if (writes > maxDestinations)
-    return `the run needs ${writes} writes, more than GitHub's ${maxDestinations} content-creating requests an hour`
+/** Why the writes do not fit in what GitHub allows this token now, and what to do; undefined when they fit. */
+export function budgetProblem(budget: Budget | undefined, writes: number, noun: string): PreflightError | undefined {
+  if (writes > maxDestinations) {
+    return new PreflightError(
+      `the run needs ${writes} writes, more than GitHub's ${maxDestinations} content-creating requests an hour`,
+    )
+  }
   if (!budget || writes <= budget.remaining) return undefined
   const reset = new Date(budget.resetAt).toISOString().replace('.000Z', 'Z')
-  return (
-    `GitHub's rate limit leaves this token ${budget.remaining} of its ${budget.limit} requests until ${reset}, but storing the key needs ${writes} writes; ` +
-    `run again after ${reset}, store the key once in an organization ${noun}, or split the destinations across runs`
+  return new PreflightError(
+    `GitHub's rate limit leaves this token ${budget.remaining} of its ${budget.limit} requests until ${reset}, but storing the key needs ${writes} writes`,
+    [],
+    `run again after ${reset}, store the key once in an organization ${noun}, or split the destinations across runs`,
   )
 }

@@ -56,28 +56,29 @@ export function isLoopback(hostname: string): boolean {
 
 /** Sends loopback and plain-http origins directly, everything else through the proxy agent. */
 class ProxyUnlessLoopback extends Dispatcher {
-  readonly #direct: Agent
-  readonly #proxied: EnvHttpProxyAgent
+  // Plain fields, not #private ones: compose() calls these methods through a Proxy.
+  readonly direct: Agent
+  readonly proxied: EnvHttpProxyAgent
 
   constructor(direct: Agent, proxied: EnvHttpProxyAgent) {
     super()
-    this.#direct = direct
-    this.#proxied = proxied
+    this.direct = direct
+    this.proxied = proxied
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Handler): boolean {
     const url = new URL(String(options.origin))
     // Plain http is allowed only to loopback, and a token must never cross a proxy in clear text.
     const direct = url.protocol === 'http:' || isLoopback(url.hostname)
-    return (direct ? this.#direct : this.#proxied).dispatch(options, handler)
+    return (direct ? this.direct : this.proxied).dispatch(options, handler)
   }
 
   override async close(): Promise<void> {
-    await Promise.all([this.#direct.close(), this.#proxied.close()])
+    await Promise.all([this.direct.close(), this.proxied.close()])
   }
 
   override async destroy(): Promise<void> {
-    await Promise.all([this.#direct.destroy(), this.#proxied.destroy()])
+    await Promise.all([this.direct.destroy(), this.proxied.destroy()])
   }
 }
 

@@ -37,6 +37,8 @@ export interface RunActionOptions {
   timeoutMs?: number
   /** Keep the temp directory (for debugging); its path is returned as `tempDir`. */
   keepTemp?: boolean
+  /** Told of each line the action prints, with a way to signal the process (as the runner does on cancel). */
+  onLine?: (line: string, signal: (name: NodeJS.Signals) => void) => void
 }
 
 export interface RunActionResult {
@@ -359,6 +361,14 @@ export async function runAction(options: RunActionOptions = {}): Promise<RunActi
 
     const started = performance.now()
     const child = spawn(process.execPath, [bundle], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] })
+    if (options.onLine) {
+      let pending = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        const lines = (pending + chunk.toString('utf8')).split('\n')
+        pending = lines.pop() ?? ''
+        for (const line of lines) options.onLine?.(line, (name) => child.kill(name))
+      })
+    }
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))

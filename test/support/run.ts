@@ -27,6 +27,8 @@ export interface RunView {
   error: string | undefined
   warnings: string[]
   masks: string[]
+  /** The toolkit calls in order: 'setSecret', 'setOutput <name>', 'setFailed'. */
+  calls: string[]
 }
 
 export interface RunOptions {
@@ -62,10 +64,18 @@ export async function runMain(inputs: Record<string, string>, options: RunOption
   }) as typeof process.stdout.write
   options.watch?.(() => stdout)
   const dispatcher = options.dispatcher ?? createDispatcher(process.env)
-  let exitCode = 0
+  const calls: string[] = []
+  // The real toolkit, watched: the order of masks and outputs is part of what is tested.
+  const watched = {
+    ...core,
+    setSecret: (secret: string) => (calls.push('setSecret'), core.setSecret(secret)),
+    setOutput: (name: string, value: unknown) => (calls.push(`setOutput ${name}`), core.setOutput(name, value)),
+    setFailed: (message: string | Error) => (calls.push('setFailed'), core.setFailed(message)),
+  }
+  let exitCode: number
   try {
     await main({
-      core,
+      core: watched,
       env: process.env,
       dispatcher,
       ...(options.signals ? { signals: options.signals } : {}),
@@ -88,5 +98,6 @@ export async function runMain(inputs: Record<string, string>, options: RunOption
     error: commands(stdout, 'error')[0],
     warnings: commands(stdout, 'warning'),
     masks,
+    calls,
   }
 }
