@@ -29,8 +29,8 @@ export interface Dependencies {
   now?: () => number
 }
 
-/** GitHub shows an annotation of up to 4 KiB; the whole `::error::` line stays within it. */
-const maxAnnotationBytes = 4096 - '::error::'.length - 1
+/** GitHub shows an annotation of up to 4 KiB; the whole `::warning::` or `::error::` line stays within it. */
+const maxAnnotationBytes = 4096 - '::warning::'.length - 1
 
 function sentence(text: string): string {
   const trimmed = text.trim()

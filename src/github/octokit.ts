@@ -51,49 +51,47 @@ const untimedSecondaryWaitMs = 60_000
 /** A refusal that asks for a longer wait ends the run rather than the wait. */
 const longestRetryWaitS = 600
 
-export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
-  const points = new Bottleneck({
-    reservoir: 250,
-    reservoirIncreaseAmount: 10,
-    reservoirIncreaseInterval: 1000,
-    reservoirIncreaseMaximum: 250,
-  })
-  let budget: Budget | undefined
-  let holdUntil = 0
+/** What GitHub's answers say about the token's limits: its primary budget, and until when to send nothing. */
+class LimitWatch {
+  budget: Budget | undefined
+  holdUntil = 0
 
-  const note = async (response: Response) => {
+  async note(response: Response): Promise<void> {
     const header = (name: string) => response.headers.get(name)
     const remaining = Number(header('x-ratelimit-remaining') ?? Number.NaN)
     const resetAt = Number(header('x-ratelimit-reset') ?? Number.NaN) * 1000
-    if (
-      Number.isFinite(remaining) &&
-      Number.isFinite(resetAt) &&
-      (header('x-ratelimit-resource') ?? 'core') === 'core'
-    ) {
+    const core = (header('x-ratelimit-resource') ?? 'core') === 'core'
+    if (core && Number.isFinite(remaining) && Number.isFinite(resetAt)) {
       const limit = Number(header('x-ratelimit-limit') ?? remaining)
       // Answers arrive out of order: within one window the lowest count is the latest.
-      if (!budget || resetAt > budget.resetAt) budget = { limit, remaining, resetAt }
-      else if (resetAt === budget.resetAt) budget.remaining = Math.min(budget.remaining, remaining)
-      if (remaining === 0) holdUntil = Math.max(holdUntil, resetAt)
+      if (!this.budget || resetAt > this.budget.resetAt) this.budget = { limit, remaining, resetAt }
+      else if (resetAt === this.budget.resetAt) this.budget.remaining = Math.min(this.budget.remaining, remaining)
+      if (remaining === 0) this.#hold(resetAt)
     }
-    if (response.status === 403 || response.status === 429) {
-      const body = await response
-        .clone()
-        .text()
-        .catch(() => '')
-      const after = Number(header('retry-after') ?? Number.NaN)
-      if (Number.isFinite(after)) holdUntil = Math.max(holdUntil, Date.now() + after * 1000)
-      else if (/secondary rate limit/i.test(body)) holdUntil = Math.max(holdUntil, Date.now() + untimedSecondaryWaitMs)
-    }
+    if (response.status !== 403 && response.status !== 429) return
+    const after = Number(header('retry-after') ?? Number.NaN)
+    if (Number.isFinite(after)) return this.#hold(Date.now() + after * 1000)
+    const body = await response
+      .clone()
+      .text()
+      .catch(() => '')
+    if (/secondary rate limit/i.test(body)) this.#hold(Date.now() + untimedSecondaryWaitMs)
   }
 
+  #hold(until: number): void {
+    this.holdUntil = Math.max(this.holdUntil, until)
+  }
+}
+
+/** undici's fetch on the run's dispatcher, behind the points bucket and any known limit. */
+function pacedFetch(options: GitHubClientOptions, points: Bottleneck, watch: LimitWatch) {
   // Octokit passes an AbortError on without retrying it, which is what a cancelled run needs.
   const cancelled = () => new DOMException('the run was cancelled', 'AbortError')
-  const pacedFetch = async (url: string | URL, init: RequestInit = {}) => {
+  return async (url: string | URL, init: RequestInit = {}) => {
     const method = (init.method ?? 'GET').toUpperCase()
     await points.schedule({ weight: readMethods.has(method) ? 1 : 5 }, async () => {})
     if (options.signal?.aborted) throw cancelled()
-    const wait = holdUntil - Date.now()
+    const wait = watch.holdUntil - Date.now()
     if (wait > 0) await sleep(wait, undefined, options.signal ? { signal: options.signal } : {})
     const signals = [AbortSignal.timeout(options.timeoutMs), init.signal, options.signal]
     try {
@@ -102,20 +100,28 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         dispatcher: options.dispatcher,
         signal: AbortSignal.any(signals.filter((s): s is AbortSignal => s instanceof AbortSignal)),
       })
-      await note(response as unknown as Response)
+      await watch.note(response as unknown as Response)
       return response
     } catch (error) {
       throw options.signal?.aborted ? cancelled() : error
     }
   }
+}
 
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const points = new Bottleneck({
+    reservoir: 250,
+    reservoirIncreaseAmount: 10,
+    reservoirIncreaseInterval: 1000,
+    reservoirIncreaseMaximum: 250,
+  })
+  const watch = new LimitWatch()
   const decide =
     (kind: string) => (after: number, request: { method: string; url: string }, _: unknown, count: number) => {
       if (count > 0 || after > longestRetryWaitS) return false
       options.info(`GitHub's ${kind} was reached at ${request.method} ${request.url}; retrying in ${after} s`)
       return true
     }
-
   const octokit = getOctokit(
     options.token,
     {
@@ -123,7 +129,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       userAgent: 'suprsend-workspace-keys-action',
       headers: { 'x-github-api-version': '2022-11-28' },
       // Redirects are not followed: the token goes only to the API the runner names.
-      request: { fetch: pacedFetch, redirect: 'manual' },
+      request: { fetch: pacedFetch(options, points, watch), redirect: 'manual' },
       log: { debug: () => {}, info: () => {}, warn: options.info, error: options.info },
       // 409 means a variable was created meanwhile: the write turns into an update, not a repeat.
       retry: { doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
@@ -138,7 +144,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   )
   return {
     octokit,
-    budget: () => budget && { ...budget },
+    budget: () => watch.budget && { ...watch.budget },
     close: () => points.stop({ dropWaitingJobs: true }),
   }
 }

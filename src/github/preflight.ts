@@ -1,4 +1,4 @@
-import { maxDestinations, targetOf, type Destination, type StorePlan } from '../inputs/store.ts'
+import { targetOf, type Destination, type StorePlan } from '../inputs/store.ts'
 import type { Failed } from '../step.ts'
 import { ExplainedError, PreflightError, statusOf, type Explain } from './failures.ts'
 import type { Budget, Octokit } from './octokit.ts'
@@ -126,13 +126,8 @@ export async function preflight(octokit: Octokit, store: StorePlan, explain: Exp
   return prepared as Prepared[]
 }
 
-/** Why the writes do not fit in what GitHub allows this token now, and what to do; undefined when they fit. */
+/** Why the writes do not fit in the token's primary budget, and what to do; undefined when they fit. (Over 500 destinations is an input error.) */
 export function budgetProblem(budget: Budget | undefined, writes: number, noun: string): PreflightError | undefined {
-  if (writes > maxDestinations) {
-    return new PreflightError(
-      `the run needs ${writes} writes, more than GitHub's ${maxDestinations} content-creating requests an hour`,
-    )
-  }
   if (!budget || writes <= budget.remaining) return undefined
   const reset = new Date(budget.resetAt).toISOString().replace('.000Z', 'Z')
   return new PreflightError(

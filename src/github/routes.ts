@@ -1,4 +1,4 @@
-import { targetOf, type Destination, type StorePlan } from '../inputs/store.ts'
+import { secretPermission, targetOf, type Destination, type StorePlan } from '../inputs/store.ts'
 
 /**
  * The REST routes for one destination's secrets or variables, in Octokit's
@@ -27,11 +27,9 @@ export function collectionRoute(
   }
 }
 
-const permissionNames = { actions: 'Secrets', dependabot: 'Dependabot secrets', codespaces: 'Codespaces secrets' }
-
 /** The permission a token needs for this destination, in the words of each kind of token. */
 export function permissionNeeded(destination: Destination, store: Pick<StorePlan, 'kind' | 'secretType'>): string {
-  const noun = store.kind === 'secret' ? permissionNames[store.secretType] : 'Variables'
+  const noun = store.kind === 'secret' ? secretPermission[store.secretType] : 'Variables'
   const tokens = '(fine-grained PAT or GitHub App)'
   switch (destination.kind) {
     case 'repository':

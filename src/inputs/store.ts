@@ -25,6 +25,13 @@ export interface StorePlan {
   destinations: Destination[]
 }
 
+/** The permission each kind of secret needs, as GitHub names it for fine-grained tokens and Apps. */
+export const secretPermission: Record<SecretType, string> = {
+  actions: 'Secrets',
+  dependabot: 'Dependabot secrets',
+  codespaces: 'Codespaces secrets',
+}
+
 /** GitHub allows 500 content-creating requests an hour; one run never plans more writes than that. */
 export const maxDestinations = 500
 
@@ -195,7 +202,8 @@ function parseSecretName(input: 'secret-name' | 'variable-name', value: string):
 function storingInput(raw: Raw, returns: Returns | undefined, operation: string) {
   const given = raw['secret-name'] ? 'secret-name' : raw['variable-name'] ? 'variable-name' : undefined
   if (given === undefined) {
-    const stray = storeInputs.find((input) => raw[input])
+    // write-concurrency no longer does anything anywhere, so it only warns (see parsePlan).
+    const stray = storeInputs.find((input) => raw[input] && input !== 'write-concurrency')
     if (stray) {
       throw new InputError(
         `Input '${stray}' was given without 'secret-name' or 'variable-name'; it only applies when storing a key in GitHub.`,
@@ -241,7 +249,7 @@ export function parseStore(
   const secretType = parseSecretType(raw, given)
   if (!raw['github-token']) {
     throw new InputError(
-      `Input 'github-token' is required to store into a ${noun}; the workflow's GITHUB_TOKEN cannot write them, so pass a GitHub App token or a PAT with the ${noun === 'secret' ? "'Secrets'" : "'Variables'"} permission (read and write).`,
+      `Input 'github-token' is required to store into a ${noun}; the workflow's GITHUB_TOKEN cannot write them, so pass a GitHub App token or a PAT with the '${noun === 'secret' ? secretPermission[secretType] : 'Variables'}' permission (read and write).`,
     )
   }
   const githubToken = parseToken('github-token', raw['github-token'])

@@ -59,10 +59,10 @@ async function oldKey(step: Step): Promise<ApiKey | undefined> {
 async function retire(step: Step, oldId: string, newId: string, stored: boolean): Promise<void> {
   const { report } = step
   if (!stored) {
-    report.failure = `${report.failure ?? 'The new API key was not stored everywhere.'} The old API key ${oldId} was not deleted.`
+    report.failure = `${report.failure ?? ''} The old API key ${oldId} was not deleted.`.trim()
     return
   }
-  const where = report.written.map((w) => w.target).join(', ') || 'no destination'
+  const where = report.written.map((w) => w.target).join(', ')
   const keep = `Both keys work now: delete ${oldId} with delete-api-key once nothing uses it`
   if (step.cancelled()) {
     report.failure = `The new API key ${newId} was created and stored (${where}), but the run was cancelled before the old API key ${oldId} was deleted. ${keep}`

@@ -70,7 +70,7 @@ function keyToRoll(step: Step, mode: Replacement, keys: SigningKey[]): string | 
   return uid
 }
 
-/** Outputs and log for a new key, masked first; false when the key must not be stored. */
+/** Masks the new key, then sets its outputs and logs it; returns the uid to name it by. */
 function received(step: Step, created: NewSigningKey, rolled: string | undefined): string {
   step.keyArrived({ 'private-key': created.pem, 'private-key-base64': created.base64 }, created.secrets)
   const { outputs } = step.report

@@ -59,7 +59,8 @@ export function signingKeyFrom(json: unknown, lost: () => never): NewSigningKey 
     pem = rawPem
   } else {
     pem = decoded ?? ''
-    warnings.push("SuprSend's answer had no 'private_key_pem', so the PEM was rebuilt from 'private_key_base64'")
+    if (decoded)
+      warnings.push("SuprSend's answer had no 'private_key_pem', so the PEM was rebuilt from 'private_key_base64'")
   }
   let base64 = given(rawBase64) ? rawBase64 : ''
   const problem = pemProblem(pem)

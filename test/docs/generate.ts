@@ -1,8 +1,13 @@
-// Generates the README's inputs and outputs tables from action.yml, between the markers
-// <!-- inputs:start --> / <!-- inputs:end --> and <!-- outputs:start --> / <!-- outputs:end -->.
+// Generates the README's tables between their markers: the operations table from
+// src/operations.ts (<!-- operations:start --> / <!-- operations:end -->), and the inputs and
+// outputs tables from action.yml (<!-- inputs:start --> / <!-- inputs:end -->,
+// <!-- outputs:start --> / <!-- outputs:end -->).
 //
 //   npm run docs            rewrite README.md
 //   npm run docs -- --check exit 1 when README.md is out of date
+//
+// Each table is preceded by <!-- prettier-ignore -->, so Prettier leaves it compact: padded to
+// align, the inputs table alone would take a third of the README's size budget.
 //
 // action.yml is read with a small parser for the simple structure it has (no YAML dependency):
 // top-level `inputs:` and `outputs:` maps whose entries hold scalar properties, written plain,
@@ -10,6 +15,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import * as prettier from 'prettier'
+import { operations, type Operation } from '../../src/operations.ts'
 
 export const repoRoot: string = fileURLToPath(new URL('../../', import.meta.url))
 export const readmePath: string = `${repoRoot}README.md`
@@ -149,19 +155,53 @@ export function outputsTable(metadata: ActionMetadata): string {
   return ['| Output | Description |', '| --- | --- |', ...rows].join('\n')
 }
 
-function replaceBetween(text: string, marker: string, content: string): string {
-  const start = `<!-- ${marker}:start -->`
-  const end = `<!-- ${marker}:end -->`
+/** What the operations table shows of each operation. */
+export type OperationDocs = Record<string, Pick<Operation, 'family' | 'needs' | 'sets'>>
+
+/** One row per operation, in the table's order; the family is named on its first row only. */
+export function operationsTable(table: OperationDocs = operations): string {
+  let family = ''
+  const rows = Object.entries(table).map(([name, operation]) => {
+    const shown = operation.family === family ? '' : operation.family
+    family = operation.family
+    return `| ${cell(shown)} | ${code(name)} | ${cell(operation.needs)} | ${cell(operation.sets)} |`
+  })
+  return ['| Family | Operation | Needs | Sets |', '| --- | --- | --- | --- |', ...rows].join('\n')
+}
+
+const markers = (marker: string) => [`<!-- ${marker}:start -->`, `<!-- ${marker}:end -->`] as const
+
+/** The text between a pair of markers, trimmed; throws when the markers are missing. */
+export function between(text: string, marker: string): string {
+  const [start, end] = markers(marker)
   const from = text.indexOf(start)
   const to = text.indexOf(end)
   if (from < 0 || to < 0 || to < from) throw new Error(`README.md lacks the markers ${start} ... ${end}`)
-  return `${text.slice(0, from + start.length)}\n\n${content}\n\n${text.slice(to)}`
+  return text.slice(from + start.length, to).trim()
+}
+
+/** A generated table as it stands between its markers: compact, with Prettier told to leave it so. */
+export function generated(table: string): string {
+  return `<!-- prettier-ignore -->\n${table}`
+}
+
+function replaceBetween(text: string, marker: string, content: string): string {
+  const [start, end] = markers(marker)
+  between(text, marker)
+  const from = text.indexOf(start)
+  const to = text.indexOf(end)
+  return `${text.slice(0, from + start.length)}\n\n${generated(content)}\n\n${text.slice(to)}`
 }
 
 /** The README with fresh tables, formatted with the project's Prettier settings. */
-export async function renderReadme(readme: string, actionYaml: string): Promise<string> {
+export async function renderReadme(
+  readme: string,
+  actionYaml: string,
+  table: OperationDocs = operations,
+): Promise<string> {
   const metadata = parseActionMetadata(actionYaml)
-  let text = replaceBetween(readme, 'inputs', inputsTable(metadata))
+  let text = replaceBetween(readme, 'operations', operationsTable(table))
+  text = replaceBetween(text, 'inputs', inputsTable(metadata))
   text = replaceBetween(text, 'outputs', outputsTable(metadata))
   const options = (await prettier.resolveConfig(readmePath)) ?? {}
   return prettier.format(text, { ...options, filepath: readmePath })
@@ -172,16 +212,16 @@ async function run(): Promise<void> {
   const [readme, actionYaml] = await Promise.all([readFile(readmePath, 'utf8'), readFile(actionPath, 'utf8')])
   const fresh = await renderReadme(readme, actionYaml)
   if (fresh === readme) {
-    console.log('README.md inputs and outputs tables match action.yml.')
+    console.log('README.md: the operations, inputs and outputs tables are up to date.')
     return
   }
   if (check) {
-    console.error("README.md's inputs or outputs tables are out of date: run 'npm run docs'.")
+    console.error("README.md's operations, inputs or outputs tables are out of date: run 'npm run docs'.")
     process.exitCode = 1
     return
   }
   await writeFile(readmePath, fresh)
-  console.log('README.md: inputs and outputs tables regenerated from action.yml.')
+  console.log('README.md: operations table regenerated from src/operations.ts, inputs and outputs from action.yml.')
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await run()
