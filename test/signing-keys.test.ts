@@ -123,9 +123,9 @@ describe('rotate-if-older-than', () => {
         GitHub preflight passed for secret SUPRSEND_SIGNING_KEY in 1 destination (1 new, 0 to update); the token has 4998 of 5000 requests left this hour
         Not rotated: signing key signing_key_000001 is 10.0 days old (created_at 2026-01-01T00:00:00.000Z), so it is not due until 2026-04-01T00:00:00.000Z (rotate-if-older-than: 90d)
       outputs:
+        rotated: false
         written: []
         failed: []
-        rotated: false
         dry-run: false
       "
     `)
@@ -239,9 +239,9 @@ describe('untrustworthy lists and answers', () => {
       outputs:
         private-key: -----BEGIN PRIVATE KEY-----\\n***\\n***\\n***\\n***\\n-----END PRIVATE KEY-----\\n
         private-key-base64: ***
+        rotated: true
         written: []
         failed: []
-        rotated: true
         key-id: ws_signk_000002
         key-uid: signing_key_000002
         status: active
@@ -284,9 +284,9 @@ describe('dry run', () => {
         GitHub preflight passed for secret SUPRSEND_SIGNING_KEY in 1 destination (1 new, 0 to update); the token has 4998 of 5000 requests left this hour
         Dry run: would roll signing key signing_key_000001 and store it in secret SUPRSEND_SIGNING_KEY in repository acme/app
       outputs:
+        rotated: false
         written: []
         failed: []
-        rotated: false
         previous-key-uid: signing_key_000001
         dry-run: true
       "

@@ -89,14 +89,13 @@ function received(step: Step, created: NewSigningKey, rolled: string | undefined
 /** Creating, rolling and rotating: one flow, three rules for which key it replaces. */
 export async function replaceSigningKey(step: Step, mode: Replacement): Promise<void> {
   const { plan, report } = step
+  if (mode === 'rotate') report.outputs['rotated'] = 'false'
   const [keys] = await Promise.all([step.suprsend.listSigningKeys(), step.preflight()])
   const rollUid = keyToRoll(step, mode, keys)
   const current = rollUid ? findKey(keys, 'uid', rollUid, 'signing key') : undefined
   if (current) report.rows = [rowOf(current, rowFields)]
-  if (mode === 'rotate') {
-    report.outputs['rotated'] = 'false'
-    if (current && !isDue(step, `signing key ${current.uid}`, current.created_at, 'created_at')) return
-  }
+  if (mode === 'rotate' && current && !isDue(step, `signing key ${current.uid}`, current.created_at, 'created_at'))
+    return
   if (plan.dryRun) {
     if (rollUid) report.outputs['previous-key-uid'] = rollUid
     step.wouldDo(`${rollUid ? `roll signing key ${rollUid}` : 'create a signing key'}${storeClause(step)}`)
