@@ -30,6 +30,13 @@ export interface ExecutionDeps {
 /** How many failed destinations a message names before it counts the rest. */
 const namedInMessage = 3
 
+/** 'a, b, c and 17 more': a list of destinations stays readable at any scale. */
+function names(entries: { target: string }[]): string {
+  const named = entries.slice(0, namedInMessage).map((entry) => entry.target)
+  const more = entries.length - named.length
+  return `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`
+}
+
 /** 'a (why); b (why); c (why) and 17 more (...)': a failure message stays readable at any scale. */
 export function someFailures(failures: Failed[]): string {
   const named = failures.slice(0, namedInMessage).map((f) => `${f.target} (${f.reason})`)
@@ -128,11 +135,14 @@ export class Execution implements Step {
       if (this.plan.returns !== 'public-key') this.warning(unstoredWarning(this.plan.returns))
       return true
     }
+    const what = label.charAt(0).toLowerCase() + label.slice(1)
     let sofar: WriteReport = { written: [], failed: [] }
     const snapshot = () => this.#recordWrites(withPending(sofar, store))
     this.#deps.cancellation.onLateSignal = (signal) => {
+      const pending = withPending(sofar, store).failed.slice(sofar.failed.length)
+      const waiting = pending.length > 0 ? `; not yet stored in ${names(pending)}` : ''
       this.info(
-        `Received ${signal} while storing ${label}: stored in ${sofar.written.length} of ${store.destinations.length} destinations so far; storing goes on while the runner allows.`,
+        `Received ${signal} while storing ${what}: stored in ${sofar.written.length} of ${store.destinations.length} destinations so far${waiting}; storing goes on while the runner allows.`,
       )
       snapshot()
     }
@@ -143,10 +153,12 @@ export class Execution implements Step {
     this.#recordWrites(report)
     for (const entry of report.written)
       this.did(`Stored ${store.kind} ${entry.name} in ${entry.kind} ${entry.target} (${entry.result})`)
-    if (this.cancelled())
+    if (this.cancelled()) {
+      const missed = report.failed.length > 0 ? `, not in ${names(report.failed)},` : ''
       this.info(
-        `The run was cancelled: ${label} was stored in ${report.written.length} of ${store.destinations.length} destinations before the step ended.`,
+        `The run was cancelled: ${what} was stored in ${report.written.length} of ${store.destinations.length} destinations${missed} before the step ended.`,
       )
+    }
     if (report.failed.length === 0) return true
     const written = report.written.length
     const where = this.plan.store?.kind === 'variable' ? "'public-key' output" : 'masked outputs'

@@ -48,10 +48,10 @@ describe('a signal after the roll', () => {
       { signals },
     )
     expect(view.log).toContain(
-      'Received SIGINT while storing The new signing key signing_key_000002: stored in 0 of 2 destinations so far; storing goes on while the runner allows.',
+      'Received SIGINT while storing the new signing key signing_key_000002: stored in 0 of 2 destinations so far; not yet stored in acme/app, acme/api; storing goes on while the runner allows.',
     )
     expect(view.log).toContain(
-      'The run was cancelled: The new signing key signing_key_000002 was stored in 2 of 2 destinations before the step ended.',
+      'The run was cancelled: the new signing key signing_key_000002 was stored in 2 of 2 destinations before the step ended.',
     )
     expect(JSON.parse(view.outputs['written'] ?? '')).toHaveLength(2)
     expect(await world.github.readSecret('repository', 'acme/api', secret)).toBe(

@@ -157,6 +157,61 @@ describe('rotation', () => {
     expect(changes(world)).toEqual([])
   })
 
+  it('rotates a public key last rotated longer ago than rotate-if-older-than', async ({ world, act }) => {
+    const key = world.suprsend.seedPublicKey(workspace, { rotated_at: '2025-01-01T00:00:00Z' })
+    const result = await act({ operation: 'rotate-public-key', 'public-key-id': key.id, 'rotate-if-older-than': '30d' })
+    expect(result.outputs['rotated']).toBe('true')
+  })
+
+  it('leaves a public key rotated more recently than rotate-if-older-than', async ({ world, act }) => {
+    const key = world.suprsend.seedPublicKey(workspace, {
+      created_at: '2020-01-01T00:00:00Z',
+      rotated_at: new Date().toISOString(),
+    })
+    const result = await act({ operation: 'rotate-public-key', 'public-key-id': key.id, 'rotate-if-older-than': '30d' })
+    expect([result.outputs['rotated'], changes(world)]).toEqual(['false', []])
+  })
+
+  it('rotates an API key older than rotate-if-older-than', async ({ world, act }) => {
+    const key = world.suprsend.seedApiKey(workspace, { name: 'old', created_at: '2025-01-01T00:00:00Z' })
+    const result = await act({
+      operation: 'rotate-api-key',
+      'api-key-id': key.id,
+      'rotate-if-older-than': '90d',
+      'github-token': tokens.github,
+      'secret-name': 'AK',
+    })
+    expect(result.outputs['rotated']).toBe('true')
+  })
+
+  it('leaves an API key younger than rotate-if-older-than', async ({ world, act }) => {
+    const result = await act({
+      operation: 'rotate-api-key',
+      'api-key-id': world.apiKey.id,
+      'rotate-if-older-than': '90d',
+      'github-token': tokens.github,
+      'secret-name': 'AK',
+    })
+    expect([result.outputs['rotated'], changes(world)]).toEqual(['false', []])
+  })
+
+  it('writes into the repository of an Enterprise Managed User', async ({ world, act }) => {
+    world.github.addRepository('mona_acme/tools')
+    const result = await act({ operation: 'rotate-signing-key', ...storing, repositories: 'mona_acme/tools' })
+    expect(JSON.parse(result.outputs['written'] ?? '')[0]?.target).toBe('mona_acme/tools')
+  })
+
+  it('seals again when GitHub’s public key changed after the preflight', async ({ world, act }) => {
+    let rotated = false
+    const rotateKeyFirst = () => ((rotated ||= Boolean(world.github.rotatePublicKey('repository', 'acme/app'))), false)
+    world.github.inject({ method: 'PUT', when: rotateKeyFirst })
+    const result = await act({ operation: 'rotate-signing-key', ...storing })
+    expect(result.exitCode).toBe(0)
+    expect(await world.github.readSecret('repository', 'acme/app', 'SUPRSEND_SIGNING_KEY')).toBe(
+      world.suprsend.activeSigningKey(workspace)?.private_key_pem,
+    )
+  })
+
   it('warns about a new key stored nowhere', async ({ act }) => {
     const result = await act({ operation: 'rotate-signing-key' })
     expect(result.stdout).toMatch(
@@ -170,6 +225,12 @@ describe('rotation', () => {
     expect(error(result)).toContain('exists in SuprSend but was not stored everywhere')
     expect(result.outputs['private-key']).toBe(world.suprsend.activeSigningKey(workspace)?.private_key_pem)
     expect(JSON.parse(result.outputs['failed'] ?? '')).toHaveLength(1)
+  })
+
+  it('does not warn when the key is stored, or in a dry run', async ({ act }) => {
+    const stored = await act({ operation: 'rotate-signing-key', ...storing })
+    const dryRun = await act({ operation: 'rotate-signing-key', 'dry-run': 'true' })
+    expect([stored.stdout, dryRun.stdout].filter((out) => out.includes('::warning::'))).toEqual([])
   })
 
   it('sends only reads in a dry run', async ({ world, act }) => {
@@ -201,6 +262,20 @@ describe('hostile answers', () => {
     const result = await act({ operation: 'rotate-signing-key', ...storing })
     expect(error(result)).toContain('not P-256, so it was not stored anywhere')
     expect(world.github.secretNames('repository', 'acme/app')).toEqual([])
+  })
+
+  it('a server that ignores offset fails the list', async ({ world, act }) => {
+    world.suprsend.setHostile(workspace, { ignoreOffset: true, pageSize: 1 })
+    world.suprsend.seedSigningKey(workspace, { status: 'rolled' })
+    expect(error(await act({ operation: 'list-signing-keys' }))).toContain('so the list cannot be trusted')
+  })
+
+  it('two active keys are not rolled', async ({ world, act }) => {
+    world.suprsend.seedSigningKey(workspace)
+    expect(error(await act({ operation: 'rotate-signing-key' }))).toContain(
+      'so the action will not roll or rotate any of them',
+    )
+    expect(changes(world)).toEqual([])
   })
 
   it('a 9 MB error message stays within the bounds', async ({ world, act }) => {
@@ -255,6 +330,28 @@ describe('bad input', () => {
     { operation: 'delete-signing-key', 'signing-key-uid': 'ws_signk_1' },
     { operation: 'rotate-signing-key', 'rotate-if-older-than': '1w' },
     { operation: 'rotate-signing-key', ...storing, 'secret-type': 'dependabot', environment: 'production' },
+    { operation: 'rotate-signing-key', 'rotate-if-older-than': '30' },
+    { operation: 'rotate-signing-key', 'rotate-if-older-than': '-5d' },
+    { operation: 'rotate-signing-key', 'rotate-if-older-than': '0d' },
+    { operation: 'create-signing-key', 'rotate-if-older-than': '30d' },
+    { operation: 'rotate-api-key', name: 'n', 'rotate-if-older-than': '30d', ...storing },
+    { operation: 'rotate-signing-key', ...storing, 'secret-type': 'codespaces', repositories: 'acme/app/production' },
+    {
+      operation: 'rotate-public-key',
+      'public-key-id': 'ws_pubk_1',
+      'github-token': 'x',
+      'variable-name': 'V',
+      'secret-type': 'dependabot',
+    },
+    { operation: 'rotate-signing-key', ...storing, 'secret-type': 'npm' },
+    {
+      operation: 'rotate-signing-key',
+      ...storing,
+      organization: 'acme',
+      visibility: 'selected',
+      repositories: 'other/app',
+    },
+    { operation: 'rotate-signing-key', ...storing, environment: 'prod\u200buction' },
   ])('$operation with a bad input fails with one error and sends no request', async (inputs, { world, act }) => {
     const result = await act(inputs)
     expect(result.stdout.split('\n').filter((line) => line.startsWith('::error::'))).toHaveLength(1)
