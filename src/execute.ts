@@ -168,10 +168,6 @@ export class Execution implements Step {
       `The value is still in this step's ${where} for a later 'if: failure()' step to store.`
     return false
   }
-
-  async close(): Promise<void> {
-    await this.#session?.close()
-  }
 }
 
 /** The destinations not reached yet, as failures, for outputs set while the runner is stopping the step. */

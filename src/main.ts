@@ -127,7 +127,6 @@ async function execute(plan: Plan, deps: Dependencies, secrets: Secrets, say: Re
     error = thrown instanceof CancelledError ? `${message} before anything was changed in SuprSend` : message
   } finally {
     cancellation.dispose()
-    await execution.close()
   }
   const report = execution.report
   error ??= report.failure

@@ -11,7 +11,6 @@ export interface GitHubSession {
   /** Checks every destination and the token's budget; throws a PreflightError naming what failed. */
   preflight(): Promise<{ created: number; updated: number; budget: Budget | undefined }>
   write(value: string, progress?: Progress): Promise<WriteReport>
-  close(): Promise<void>
 }
 
 /** GET /rate_limit costs nothing; GitHub Enterprise Server without rate limits answers 404. */
@@ -41,6 +40,5 @@ export function openGitHub(options: GitHubClientOptions & { store: StorePlan; qu
       return { created: prepared.length - updated, updated, budget }
     },
     write: (value, progress) => writeAll(client.octokit, store, prepared, value, explain, progress),
-    close: client.close,
   }
 }

@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
-import Bottleneck from 'bottleneck/light.js'
 import { fetch, type Dispatcher } from 'undici'
 
 /**
@@ -12,8 +11,8 @@ import { fetch, type Dispatcher } from 'undici'
  * refusal; its retry plugin repeats failed requests with backoff. Two rules
  * of GitHub's own sit in front of every request, in the fetch it uses:
  * - the secondary limit of 900 points a minute (a read costs 1, a write 5),
- *   kept as a bucket of 250 points refilled by 10 each second, so that no
- *   60 s window can hold more than 860;
+ *   kept as a bucket of 250 points refilled at 10 a second, so that no 60 s
+ *   window can hold more than 850;
  * - once an answer says a limit is reached, nothing more is sent until it
  *   lifts: a request sent into a known limit only extends the penalty.
  * The primary budget each answer reports is kept for the preflight.
@@ -32,7 +31,6 @@ export interface Budget {
 export interface GitHubClient {
   octokit: Octokit
   budget(): Budget | undefined
-  close(): Promise<void>
 }
 
 export interface GitHubClientOptions {
@@ -83,13 +81,58 @@ class LimitWatch {
   }
 }
 
+/**
+ * The points budget as a token bucket. Written here rather than with a
+ * Bottleneck limiter: Bottleneck yields to the event loop several times per
+ * job, a few milliseconds on every request, and the plugins already use it.
+ */
+export class PointsBucket {
+  #points: number
+  #at: number
+  readonly #capacity: number
+  readonly #perSecond: number
+  readonly #clock: Clock
+
+  constructor(capacity = 250, perSecond = 10, clock: Clock = realClock) {
+    this.#capacity = capacity
+    this.#perSecond = perSecond
+    this.#clock = clock
+    this.#points = capacity
+    this.#at = clock.now()
+  }
+
+  /** Waits until `cost` points are in the bucket, then takes them. */
+  async take(cost: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = this.#clock.now()
+      this.#points = Math.min(this.#capacity, this.#points + ((now - this.#at) / 1000) * this.#perSecond)
+      this.#at = now
+      if (this.#points >= cost) {
+        this.#points -= cost
+        return
+      }
+      await this.#clock.sleep(Math.ceil(((cost - this.#points) / this.#perSecond) * 1000), signal)
+    }
+  }
+}
+
+export interface Clock {
+  now(): number
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+const realClock: Clock = {
+  now: Date.now,
+  sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}),
+}
+
 /** undici's fetch on the run's dispatcher, behind the points bucket and any known limit. */
-function pacedFetch(options: GitHubClientOptions, points: Bottleneck, watch: LimitWatch) {
+function pacedFetch(options: GitHubClientOptions, points: PointsBucket, watch: LimitWatch) {
   // Octokit passes an AbortError on without retrying it, which is what a cancelled run needs.
   const cancelled = () => new DOMException('the run was cancelled', 'AbortError')
   return async (url: string | URL, init: RequestInit = {}) => {
     const method = (init.method ?? 'GET').toUpperCase()
-    await points.schedule({ weight: readMethods.has(method) ? 1 : 5 }, async () => {})
+    await points.take(readMethods.has(method) ? 1 : 5, options.signal).catch(() => {})
     if (options.signal?.aborted) throw cancelled()
     const wait = watch.holdUntil - Date.now()
     if (wait > 0) await sleep(wait, undefined, options.signal ? { signal: options.signal } : {})
@@ -109,12 +152,7 @@ function pacedFetch(options: GitHubClientOptions, points: Bottleneck, watch: Lim
 }
 
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
-  const points = new Bottleneck({
-    reservoir: 250,
-    reservoirIncreaseAmount: 10,
-    reservoirIncreaseInterval: 1000,
-    reservoirIncreaseMaximum: 250,
-  })
+  const points = new PointsBucket()
   const watch = new LimitWatch()
   const decide =
     (kind: string) => (after: number, request: { method: string; url: string }, _: unknown, count: number) => {
@@ -145,6 +183,5 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   return {
     octokit,
     budget: () => watch.budget && { ...watch.budget },
-    close: () => points.stop({ dropWaitingJobs: true }),
   }
 }
