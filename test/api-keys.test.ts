@@ -90,6 +90,28 @@ describe('API keys', () => {
     expect(view.outputs['rotated']).toBe('true')
   })
 
+  it('creates no key and deletes nothing when the preflight fails', async ({ world }) => {
+    const view = await world.run({
+      operation: 'rotate-api-key',
+      'api-key-id': world.apiKey.id,
+      ...storing,
+      'github-token': tokens.noSecrets,
+    })
+    expect(view.error).toContain('so nothing was changed in SuprSend')
+    expect(changes(world)).toEqual([])
+  })
+
+  it('deletes nothing when no api-key-id is given', async ({ world }) => {
+    await world.run({ operation: 'rotate-api-key', name: 'worker', ...storing })
+    expect(changes(world).some((line) => line.includes('DELETE'))).toBe(false)
+  })
+
+  it('masks the new key before its output is set', async ({ world }) => {
+    const view = await world.run({ operation: 'create-api-key', name: 'worker' })
+    expect(view.calls.slice(0, view.calls.indexOf('setOutput api-key') + 1).at(-2)).toBe('setSecret')
+    expect(view.masks).toContain(world.suprsend.apiKeys('staging')[0]?.api_key)
+  })
+
   it('warns when create-api-key stores the key nowhere', async ({ world }) => {
     const view = await world.run({ operation: 'create-api-key', name: 'worker' })
     expect(view.warnings).toHaveLength(1)

@@ -49,6 +49,17 @@ describe('a token echoed back', () => {
   })
 })
 
+describe('the tokens', () => {
+  it('are registered first, even when the inputs are rejected', async ({ world }) => {
+    const view = await world.run({ operation: 'rotate-keys', 'github-token': tokens.github })
+    expect(view.stdout.split('\n').slice(0, 2)).toEqual([
+      `::add-mask::${tokens.service}`,
+      `::add-mask::${tokens.github}`,
+    ])
+    expect(view.calls).toEqual(['setSecret', 'setSecret', 'setFailed'])
+  })
+})
+
 describe('server text is data', () => {
   it('a uid with a newline and a workflow command never starts a line of the log', async ({ world }) => {
     world.suprsend.seedSigningKey('staging', {

@@ -1,7 +1,7 @@
 // GitHub's secondary limit of 900 points a minute, kept by the action's points bucket: whatever the
 // demand, no 60-second window is granted more than 850 points. A simulated clock makes it exact.
 import { describe, expect, it } from 'vitest'
-import { PointsBucket, type Clock } from '../src/github/octokit.ts'
+import { LimitWatch, PointsBucket, type Clock } from '../src/github/octokit.ts'
 
 function simulatedClock(): Clock & { advance(ms: number): void } {
   let now = 0
@@ -47,5 +47,49 @@ describe('the points bucket', () => {
     }
     expect(worst).toBeLessThanOrEqual(850)
     expect(worst).toBeGreaterThan(800)
+  })
+})
+
+describe('a known limit', () => {
+  const answer = (status: number, headers: Record<string, string>, body = '') => new Response(body, { status, headers })
+
+  it('holds every request until the primary budget resets, once GitHub says none is left', async () => {
+    const watch = new LimitWatch()
+    const reset = Math.ceil(Date.now() / 1000) + 600
+    await watch.note(
+      answer(200, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset), 'x-ratelimit-limit': '5000' }),
+    )
+    expect([watch.holdUntil, watch.budget]).toEqual([
+      reset * 1000,
+      { limit: 5000, remaining: 0, resetAt: reset * 1000 },
+    ])
+  })
+
+  it('holds as long as a secondary limit’s retry-after asks', async () => {
+    const watch = new LimitWatch()
+    const before = Date.now()
+    await watch.note(answer(403, { 'retry-after': '30' }, '{"message":"You have exceeded a secondary rate limit."}'))
+    expect(watch.holdUntil).toBeGreaterThanOrEqual(before + 30_000)
+  })
+
+  it('holds a minute after a secondary limit that names no time, as GitHub asks', async () => {
+    const watch = new LimitWatch()
+    const before = Date.now()
+    await watch.note(answer(403, {}, '{"message":"You have exceeded a secondary rate limit."}'))
+    expect(watch.holdUntil - before).toBeGreaterThanOrEqual(60_000)
+  })
+
+  it('keeps the lowest count of one window, whatever order the answers arrive in', async () => {
+    const watch = new LimitWatch()
+    const reset = String(Math.ceil(Date.now() / 1000) + 600)
+    await watch.note(answer(200, { 'x-ratelimit-remaining': '40', 'x-ratelimit-reset': reset }))
+    await watch.note(answer(200, { 'x-ratelimit-remaining': '42', 'x-ratelimit-reset': reset }))
+    expect(watch.budget?.remaining).toBe(40)
+  })
+
+  it('does not hold for a permission 403', async () => {
+    const watch = new LimitWatch()
+    await watch.note(answer(403, {}, '{"message":"Resource not accessible by integration"}'))
+    expect(watch.holdUntil).toBe(0)
   })
 })

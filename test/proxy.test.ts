@@ -121,6 +121,16 @@ describe('behind a proxy', () => {
     )
   })
 
+  it('a proxy that is down fails the run with one clear error, after retries, and no token', async ({ proxy }) => {
+    const result = await behindProxy(proxy, { operation: 'list-signing-keys' }, { HTTPS_PROXY: 'http://127.0.0.1:9' })
+    expect(result.stdout).toMatch(
+      /^::error::list-signing-keys in workspace 'staging' failed: could not reach SuprSend while listing signing keys after 4 attempts: .+\.$/m,
+    )
+    expect(
+      result.stdout.split('\n').filter((line) => line.includes(tokens.service) && !line.startsWith('::add-mask::')),
+    ).toEqual([])
+  }, 20_000)
+
   it('fails with one sentence, and without the value, when a proxy variable is not a URL', async ({ proxy }) => {
     const result = await behindProxy(
       proxy,

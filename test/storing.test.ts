@@ -64,7 +64,61 @@ describe('destinations', () => {
   })
 })
 
+describe('details of storing', () => {
+  it('stores the secret under the upper-case name GitHub uses', async ({ world }) => {
+    const view = await world.run({ ...rotate, 'secret-name': 'suprsend_signing_key' })
+    expect(JSON.parse(view.outputs['written'] ?? '')[0]?.name).toBe(secret)
+  })
+
+  it('creates an organization variable with its visibility', async ({ world }) => {
+    const inputs = {
+      operation: 'rotate-public-key',
+      'public-key-id': world.publicKey.id,
+      'github-token': tokens.github,
+    }
+    await world.run({ ...inputs, 'variable-name': 'SUPRSEND_PUBLIC_KEY', organization: 'acme', visibility: 'all' })
+    expect(world.github.variableMeta('organization', 'acme', 'SUPRSEND_PUBLIC_KEY')).toMatchObject({
+      visibility: 'all',
+    })
+  })
+
+  // Octokit's retry plugin waits 4 s before this retry.
+  it('turns a variable POST that went through but answered 502 into an update on its repeat', async ({ world }) => {
+    const throughThen502 = () => (world.github.seedVariable('repository', 'acme/app', 'SUPRSEND_PUBLIC_KEY', 'x'), true)
+    world.github.inject({
+      method: 'POST',
+      path: '/repos/acme/app/actions/variables',
+      status: 502,
+      when: throughThen502,
+    })
+    const inputs = {
+      operation: 'rotate-public-key',
+      'public-key-id': world.publicKey.id,
+      'github-token': tokens.github,
+    }
+    const view = await world.run({ ...inputs, 'variable-name': 'SUPRSEND_PUBLIC_KEY' })
+    expect(view.exitCode).toBe(0)
+    expect(world.github.readVariable('repository', 'acme/app', 'SUPRSEND_PUBLIC_KEY')).toBe(view.outputs['public-key'])
+  }, 15_000)
+
+  it('still stores the key when the runner cannot take outputs, and warns about each', async ({ world }) => {
+    const view = await world.run(rotate, { env: { GITHUB_OUTPUT: '/nonexistent/dir/output' } })
+    expect(await world.github.readSecret('repository', 'acme/app', secret)).toBe(activePem(world))
+    expect(view.warnings.filter((w) => w.startsWith("Could not set output 'private-key'"))).toHaveLength(1)
+  })
+})
+
 describe('the preflight stops the run before anything changes in SuprSend', () => {
+  it('stops on a public key that cannot seal', async ({ world }) => {
+    const short = { key_id: '1', key: Buffer.alloc(31).toString('base64') }
+    world.github.inject({ method: 'GET', path: '/repos/acme/app/actions/secrets/public-key', status: 200, body: short })
+    const view = await world.run(rotate)
+    expect(view.error).toContain(
+      "acme/app (GitHub's public key for acme/app cannot be used: The secret-encryption public key must be a standard base64 string encoding exactly 32 bytes.)",
+    )
+    expect(changes(world)).toEqual([])
+  })
+
   it('names the destination and the permission a token lacks', async ({ world }) => {
     world.github.refuseToken(tokens.github, { kind: 'repository', target: 'acme/api' })
     const view = await world.run({ ...rotate, repositories: 'acme/app, acme/api' })

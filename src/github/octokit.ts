@@ -50,7 +50,7 @@ const untimedSecondaryWaitMs = 60_000
 const longestRetryWaitS = 600
 
 /** What GitHub's answers say about the token's limits: its primary budget, and until when to send nothing. */
-class LimitWatch {
+export class LimitWatch {
   budget: Budget | undefined
   holdUntil = 0
 
