@@ -1,4 +1,4 @@
-import { secretPermission, targetOf, type Destination, type StorePlan } from '../inputs/store.ts'
+import { secretPermission, type Destination, type StorePlan } from '../inputs/store.ts'
 
 /**
  * The REST routes for one destination's secrets or variables, in Octokit's
@@ -40,9 +40,4 @@ export function permissionNeeded(destination: Destination, store: Pick<StorePlan
     case 'organization':
       return `organization permission '${noun}: Read and write' ${tokens} or the 'admin:org' scope (classic PAT)`
   }
-}
-
-/** How a destination reads in messages: 'repository acme/app', 'dependabot secret in organization acme'. */
-export function describeDestination(destination: Destination): string {
-  return `${destination.kind} ${targetOf(destination)}`
 }

@@ -115,7 +115,7 @@ function describe(code: string, error: unknown): string {
 }
 
 /** Milliseconds the server asked to wait (Retry-After in seconds or as a date), if it said. */
-export function retryAfterMs(headers: Record<string, string>, now = Date.now()): number | undefined {
+function retryAfterMs(headers: Record<string, string>, now = Date.now()): number | undefined {
   const value = headers['retry-after']
   if (value === undefined) return undefined
   const seconds = Number(value)

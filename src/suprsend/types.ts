@@ -19,12 +19,6 @@ export interface SigningKey {
   deleted_by?: Actor | null
 }
 
-/** Create and roll answers: the private key is in this answer and nowhere else, ever. */
-export interface SigningKeyWithSecret extends SigningKey {
-  private_key_pem: string
-  private_key_base64: string
-}
-
 export interface PublicKey {
   id: string
   /** The `SS.PUBK...` value client SDKs use. Not secret. */
