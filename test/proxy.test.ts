@@ -1,18 +1,29 @@
 // Proxies, end to end through dist/index.js. A loopback forward proxy tunnels CONNECTs to a TLS
-// server (certificate for suprsend.test and github.test in test/fixtures/tls, a test-only
-// self-signed pair trusted through NODE_EXTRA_CA_CERTS) that forwards to the sandboxes. So the
-// action talks https to names that only the proxy can reach, as behind a corporate proxy.
+// server that forwards to the sandboxes; its certificate, for suprsend.test and github.test, is
+// made for this run, kept in memory but for the certificate the child trusts through
+// NODE_EXTRA_CA_CERTS. So the action talks https to names only the proxy can reach, as behind a
+// corporate proxy.
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer, type Server as HttpsServer } from 'node:https'
 import { connect, type AddressInfo } from 'node:net'
-import { describe, expect } from 'vitest'
-import { repoRoot, runAction } from './sandbox/index.ts'
+import { generate } from 'selfsigned'
+import { afterAll, describe, expect } from 'vitest'
+import { runAction } from './sandbox/index.ts'
 import { it as base, storing, tokens, workspace, type World } from './support/world.ts'
 
-const tls = (name: string) => readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
-const ca = `${repoRoot}test/fixtures/tls/cert.pem`
+const names = ['suprsend.test', 'github.test'].map((value) => ({ type: 2 as const, value }))
+const tls = await generate([{ name: 'commonName', value: 'suprsend.test' }], {
+  algorithm: 'sha256',
+  extensions: [{ name: 'subjectAltName', altNames: names }],
+})
+const caDir = mkdtempSync(join(tmpdir(), 'proxy-test-'))
+const ca = join(caDir, 'cert.pem')
+writeFileSync(ca, tls.cert)
+afterAll(() => rmSync(caDir, { recursive: true, force: true }))
 
 interface Proxy {
   url: string
@@ -25,7 +36,7 @@ interface Proxy {
 /** Terminates TLS for suprsend.test and github.test and forwards each request to its sandbox. */
 async function tlsFront(world: World, proxy: Proxy): Promise<HttpsServer> {
   const server = createTlsServer(
-    { key: tls('key.pem'), cert: tls('cert.pem') },
+    { key: tls.private, cert: tls.cert },
     (req: IncomingMessage, res: ServerResponse) => {
       const target = new URL(req.headers.host?.startsWith('github.test') ? world.github.url : world.suprsend.url)
       if (proxy.hugeBody && !req.headers.host?.startsWith('github.test'))
