@@ -35,22 +35,18 @@ interface Proxy {
 
 /** Terminates TLS for suprsend.test and github.test and forwards each request to its sandbox. */
 async function tlsFront(world: World, proxy: Proxy): Promise<HttpsServer> {
-  const server = createTlsServer(
-    { key: tls.private, cert: tls.cert },
-    (req: IncomingMessage, res: ServerResponse) => {
-      const target = new URL(req.headers.host?.startsWith('github.test') ? world.github.url : world.suprsend.url)
-      if (proxy.hugeBody && !req.headers.host?.startsWith('github.test'))
-        return void res.end('x'.repeat(proxy.hugeBody))
-      const forwarded = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        },
-      )
-      req.pipe(forwarded)
-    },
-  )
+  const server = createTlsServer({ key: tls.private, cert: tls.cert }, (req: IncomingMessage, res: ServerResponse) => {
+    const target = new URL(req.headers.host?.startsWith('github.test') ? world.github.url : world.suprsend.url)
+    if (proxy.hugeBody && !req.headers.host?.startsWith('github.test')) return void res.end('x'.repeat(proxy.hugeBody))
+    const forwarded = request(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      },
+    )
+    req.pipe(forwarded)
+  })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   return server
