@@ -137,9 +137,9 @@ export class Execution implements Step {
     }
     const what = label.charAt(0).toLowerCase() + label.slice(1)
     let sofar: WriteReport = { written: [], failed: [] }
-    const snapshot = () => this.#recordWrites(withPending(sofar, store))
+    const snapshot = () => this.#recordWrites({ ...sofar, failed: [...sofar.failed, ...pendingOf(sofar, store)] })
     this.#deps.cancellation.onLateSignal = (signal) => {
-      const pending = withPending(sofar, store).failed.slice(sofar.failed.length)
+      const pending = pendingOf(sofar, store)
       const waiting = pending.length > 0 ? `; not yet stored in ${names(pending)}` : ''
       this.info(
         `Received ${signal} while storing ${what}: stored in ${sofar.written.length} of ${store.destinations.length} destinations so far${waiting}; storing goes on while the runner allows.`,
@@ -171,16 +171,10 @@ export class Execution implements Step {
 }
 
 /** The destinations not reached yet, as failures, for outputs set while the runner is stopping the step. */
-function withPending(report: WriteReport, store: StorePlan): WriteReport {
+function pendingOf(report: WriteReport, store: StorePlan): Failed[] {
   const reason = 'not written yet: the run was cancelled'
   const pending = store.destinations.slice(report.written.length + report.failed.length)
-  return {
-    written: report.written,
-    failed: [
-      ...report.failed,
-      ...pending.map((d) => ({ kind: d.kind, target: targetOf(d), name: store.name, reason })),
-    ],
-  }
+  return pending.map((d) => ({ kind: d.kind, target: targetOf(d), name: store.name, reason }))
 }
 
 function unstoredWarning(returns: Plan['returns']): string {

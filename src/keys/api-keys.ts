@@ -2,7 +2,7 @@ import { listOperation } from '../suprsend/client.ts'
 import { SuprSendError } from '../suprsend/errors.ts'
 import type { ApiKey } from '../suprsend/types.ts'
 import type { Step } from '../step.ts'
-import { findKey, isDue, notFound, recordDeletion, recordList, rowOf, storeClause } from './shared.ts'
+import { deleteKey, findKey, isDue, notFound, recordDeletion, recordList, rowOf, storeClause } from './shared.ts'
 
 /** API keys: server-side secrets. SuprSend shows a new key's secret once; lists carry only `masked_api_key`. */
 
@@ -92,13 +92,14 @@ export async function rotateApiKey(step: Step): Promise<void> {
 export async function deleteApiKey(step: Step): Promise<void> {
   const id = step.plan.apiKeyId as string
   step.report.outputs['key-id'] = id
-  if (!step.plan.dryRun) {
-    step.beginChange()
-    recordDeletion(step, await step.suprsend.deleteApiKey(id), `API key ${id}`)
-    return
-  }
-  const key = findKey(await step.suprsend.listApiKeys(), 'id', id, 'API key')
-  if (!key) notFound(step, 'API key', id, 'api-key-id')
-  step.report.rows = [rowOf(key, rowFields)]
-  step.wouldDo(`delete API key ${key.id} ('${key.name ?? ''}')`)
+  await deleteKey(step, {
+    field: 'id',
+    id,
+    noun: 'API key',
+    input: 'api-key-id',
+    list: () => step.suprsend.listApiKeys(),
+    remove: () => step.suprsend.deleteApiKey(id),
+    rowFields,
+    describe: (key: ApiKey) => `${key.id} ('${key.name ?? ''}')`,
+  })
 }

@@ -1,5 +1,5 @@
 import { targetOf } from '../inputs/store.ts'
-import type { Deletion } from '../suprsend/client.ts'
+import type { Deletion as Deleted } from '../suprsend/client.ts'
 import { SuprSendError } from '../suprsend/errors.ts'
 import type { Row, Step } from '../step.ts'
 
@@ -55,7 +55,32 @@ export function notFound(step: Step, noun: string, id: string, input: string): n
   throw new SuprSendError(`${noun} '${id}' was not found in workspace '${step.plan.workspace}'; check input '${input}'`)
 }
 
-export function recordDeletion(step: Step, result: Deletion, what: string): void {
+/** A key to delete by the id an input gave, and how a dry run finds it in its list. */
+export interface KeyToDelete<T extends object> {
+  field: keyof T & string
+  id: string
+  noun: string
+  input: string
+  list: () => Promise<T[]>
+  remove: () => Promise<Deleted>
+  rowFields: readonly string[]
+  describe: (key: T) => string
+}
+
+/** Deletes the key; a dry run instead checks that it is listed and says what it would delete. */
+export async function deleteKey<T extends object>(step: Step, target: KeyToDelete<T>): Promise<void> {
+  const { id, noun } = target
+  if (!step.plan.dryRun) {
+    step.beginChange()
+    return recordDeletion(step, await target.remove(), `${noun} ${id}`)
+  }
+  const key = findKey(await target.list(), target.field, id, noun)
+  if (!key) notFound(step, noun, id, target.input)
+  step.report.rows = [rowOf(key, target.rowFields)]
+  step.wouldDo(`delete ${noun} ${target.describe(key)}`)
+}
+
+export function recordDeletion(step: Step, result: Deleted, what: string): void {
   step.did(
     result === 'deleted'
       ? `Deleted ${what}`

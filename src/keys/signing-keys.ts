@@ -3,7 +3,7 @@ import { SuprSendError } from '../suprsend/errors.ts'
 import type { NewSigningKey } from '../suprsend/key-material.ts'
 import type { SigningKey } from '../suprsend/types.ts'
 import type { Step } from '../step.ts'
-import { distinct, findKey, isDue, notFound, recordDeletion, recordList, rowOf, storeClause } from './shared.ts'
+import { distinct, findKey, isDue, notFound, deleteKey, recordList, rowOf, storeClause } from './shared.ts'
 
 /** Signing keys: the EC P-256 keys a backend signs user tokens with. SuprSend shows the private key once. */
 
@@ -117,13 +117,14 @@ export async function replaceSigningKey(step: Step, mode: Replacement): Promise<
 export async function deleteSigningKey(step: Step): Promise<void> {
   const uid = step.plan.signingKeyUid as string
   step.report.outputs['key-uid'] = uid
-  if (!step.plan.dryRun) {
-    step.beginChange()
-    recordDeletion(step, await step.suprsend.deleteSigningKey(uid), `signing key ${uid}`)
-    return
-  }
-  const key = findKey(await step.suprsend.listSigningKeys(), 'uid', uid, 'signing key')
-  if (!key) notFound(step, 'signing key', uid, 'signing-key-uid')
-  step.report.rows = [rowOf(key, rowFields)]
-  step.wouldDo(`delete signing key ${key.uid} (${key.status})`)
+  await deleteKey(step, {
+    field: 'uid',
+    id: uid,
+    noun: 'signing key',
+    input: 'signing-key-uid',
+    list: () => step.suprsend.listSigningKeys(),
+    remove: () => step.suprsend.deleteSigningKey(uid),
+    rowFields,
+    describe: (key: SigningKey) => `${key.uid} (${key.status})`,
+  })
 }
